@@ -1,0 +1,10 @@
+/** Every rule the analyzer knows, in the order their findings are reported. */
+import { loopvarRule } from './closure/loopvar';
+import { sharedWriteRule } from './closure/sharedWrite';
+import type { Rule } from './rule';
+
+export const RULES: readonly Rule[] = [loopvarRule, sharedWriteRule];
+
+export function findRule(code: string): Rule | undefined {
+  return RULES.find((r) => r.meta.code === code);
+}
