@@ -60,6 +60,9 @@ const nodeBase = {
   minify: production,
   logLevel: 'silent',
   plugins: [problemMatcher],
+  // An `import` would pick web-tree-sitter's ESM build, whose import.meta.url is empty in a
+  // CommonJS bundle; its CommonJS build locates the wasm through __dirname instead.
+  alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
 };
 
 const configs = [

@@ -104,7 +104,10 @@ export const sharedWriteRule: Rule = {
         const decl = declarationIn(sites[0], outer)!;
         let other: Node | undefined;
         let why = '';
-        if (loop && !within(decl, loop)) {
+        // A loop that waits for each goroutine (a receive, Wait or select after the go statement
+        // in the same body) runs them one at a time; otherwise they overlap.
+        const waitsEachIteration = loop && outerSync.some((p) => p.startIndex >= escape.site.endIndex && within(p, loop));
+        if (loop && !within(decl, loop) && !waitsEachIteration) {
           other = sites[0];
           why = 'goroutines started in a loop all write it';
         } else {

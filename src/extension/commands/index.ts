@@ -1,0 +1,14 @@
+/** The handler of every command in COMMAND_IDS. */
+import type { CommandId } from '../../shared/commands';
+import type { CommandFactory } from '../context';
+import { analyzeWorkspace } from './analyzeWorkspace';
+import { restartServer } from './restartServer';
+import { showOutput } from './showOutput';
+import { showRuleDocs } from './showRuleDocs';
+
+export const COMMANDS: Record<CommandId, CommandFactory> = {
+  'golab.analyzeWorkspace': analyzeWorkspace,
+  'golab.showRuleDocs': showRuleDocs,
+  'golab.restartServer': restartServer,
+  'golab.showOutput': showOutput,
+};

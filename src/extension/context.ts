@@ -1,0 +1,16 @@
+/** What every command needs: the language client, the output channel, the status item. */
+import type * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { StatusItem } from './status';
+
+export interface Ctx {
+  readonly extension: vscode.ExtensionContext;
+  readonly output: vscode.LogOutputChannel;
+  readonly status: StatusItem;
+  /** The running client, or undefined while it is (re)starting or after it failed. */
+  client(): LanguageClient | undefined;
+  restartClient(): Promise<void>;
+}
+
+/** A command factory: given the context, returns the command's handler. */
+export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;

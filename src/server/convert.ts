@@ -1,0 +1,69 @@
+/** Conversion from core findings to LSP diagnostics and code actions. */
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  CodeAction,
+  CodeActionKind,
+  Diagnostic,
+  DiagnosticSeverity,
+  type TextEdit,
+} from 'vscode-languageserver/node';
+import { ruleDocPath } from '../core/analysis/rule';
+import type { Finding, Severity } from '../core/analysis/types';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** The extension root: the server bundle lives in dist/. */
+const extensionRoot = path.join(__dirname, '..');
+
+/** A file URI to the rule's documentation page shipped with the extension. */
+export function docsHref(code: string): string {
+  return pathToFileURL(path.join(extensionRoot, ruleDocPath(code))).toString();
+}
+
+export const DIAGNOSTIC_SOURCE = 'golab';
+
+export function toDiagnostic(uri: string, f: Finding): Diagnostic {
+  const d = Diagnostic.create(f.range, f.message, SEVERITY[f.severity], f.code, DIAGNOSTIC_SOURCE);
+  d.codeDescription = { href: docsHref(f.code) };
+  d.relatedInformation = f.related.map((r) => ({ location: { uri, range: r.range }, message: r.message }));
+  return d;
+}
+
+/** A notice diagnostic for a file that could not be analysed (too large, parse timeout). */
+export function skippedDiagnostic(reason: string): Diagnostic {
+  const start = { line: 0, character: 0 };
+  return Diagnostic.create({ start, end: start }, `Go Lab: ${reason}`, DiagnosticSeverity.Information, 'golab/skipped', DIAGNOSTIC_SOURCE);
+}
+
+function sameRange(a: Diagnostic['range'], b: Diagnostic['range']): boolean {
+  return (
+    a.start.line === b.start.line &&
+    a.start.character === b.start.character &&
+    a.end.line === b.end.line &&
+    a.end.character === b.end.character
+  );
+}
+
+/** Quick fixes for the findings that match the diagnostics VS Code asks about. */
+export function codeActionsFor(uri: string, findings: readonly Finding[], diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const actions: CodeAction[] = [];
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
+    const finding = findings.find((f) => f.code === diagnostic.code && sameRange(f.range, diagnostic.range));
+    if (!finding) continue;
+    for (const fix of finding.fixes) {
+      const edits: TextEdit[] = fix.edits.map((e) => ({ range: e.range, newText: e.newText }));
+      const action = CodeAction.create(fix.title, { changes: { [uri]: edits } }, CodeActionKind.QuickFix);
+      action.diagnostics = [diagnostic];
+      if (fix.isPreferred) action.isPreferred = true;
+      actions.push(action);
+    }
+  }
+  return actions;
+}

@@ -1,0 +1,8 @@
+/**
+ * The ids of every command the extension registers. package.json's `contributes.commands`
+ * must list exactly these (a unit test checks), and the extension's command table is typed
+ * by them, so a command cannot be declared without a handler or the other way round.
+ */
+export const COMMAND_IDS = ['golab.analyzeWorkspace', 'golab.showRuleDocs', 'golab.restartServer', 'golab.showOutput'] as const;
+
+export type CommandId = (typeof COMMAND_IDS)[number];
