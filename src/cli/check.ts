@@ -108,9 +108,9 @@ function parseRuleFlags(flags: readonly string[]): Record<string, SeveritySettin
   const severities: Record<string, SeveritySetting> = {};
   for (const flag of flags) {
     const eq = flag.lastIndexOf('=');
+    if (eq <= 0) throw new UsageError(`--rule wants CODE=SEVERITY, got "${flag}"`, 'check');
     const code = flag.slice(0, eq).trim();
     const severity = flag.slice(eq + 1).trim();
-    if (eq <= 0) throw new UsageError(`--rule wants CODE=SEVERITY, got "${flag}"`, 'check');
     if (!(SEVERITY_SETTINGS as readonly string[]).includes(severity)) {
       throw new UsageError(`--rule ${flag}: severity must be one of ${SEVERITY_SETTINGS.join(', ')}`, 'check');
     }
@@ -141,7 +141,8 @@ function parseCheckArgs(argv: readonly string[], ctx: CommandContext): CheckOpti
     });
   } catch (e) {
     // parseArgs explains the problem ("Unknown option '--x'"); only its wording is kept.
-    throw new UsageError(e instanceof Error ? e.message : String(e), 'check');
+    const message = e instanceof Error ? e.message : String(e);
+    throw new UsageError(message.split('. To specify a positional')[0], 'check');
   }
   const { values, positionals } = parsed;
   const format = values.format ?? 'text';

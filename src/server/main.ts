@@ -36,6 +36,7 @@ process.on('unhandledRejection', (e) => connection.console.error(`unhandled reje
 let config: GolabConfig = CONFIG_DEFAULTS;
 let workspaceFolders: string[] = [];
 let supportsConfigurationPull = false;
+let supportsWorkspaceFolders = false;
 let cache: TreeCache | undefined;
 const parserReady = GoParser.create();
 const resolver = new GoVersionResolver();
@@ -177,6 +178,7 @@ async function reanalyzeEverything(): Promise<void> {
 
 connection.onInitialize(async (params) => {
   supportsConfigurationPull = !!params.capabilities.workspace?.configuration;
+  supportsWorkspaceFolders = !!params.capabilities.workspace?.workspaceFolders;
   workspaceFolders = (params.workspaceFolders ?? [])
     .map((f) => uriToPath(f.uri))
     .filter((p): p is string => !!p);
@@ -202,7 +204,8 @@ connection.onInitialized(async () => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'golab' });
     await refreshConfig();
   }
-  connection.workspace.onDidChangeWorkspaceFolders(async (e) => {
+  // Registering this with a client that cannot send the events throws.
+  if (supportsWorkspaceFolders) connection.workspace.onDidChangeWorkspaceFolders(async (e) => {
     const removed = new Set(e.removed.map((f) => uriToPath(f.uri)));
     workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
     for (const f of e.added) {

@@ -71,6 +71,8 @@ export class WorkspaceAnalyzer {
       files,
       options,
       (r, done) => {
+        // A superseded run (settings changed meanwhile) must not overwrite newer results.
+        if (mine.cancelled) return;
         onResult(r);
         const now = performance.now();
         if (progress && now - lastReport > 100) {
@@ -80,9 +82,11 @@ export class WorkspaceAnalyzer {
       },
       token,
     );
+    // Read before done(): a finished progress may report its token as cancelled.
+    const cancelled = token.isCancellationRequested;
     progress?.done();
     if (this.current === mine) this.current = undefined;
-    return { files: files.length, results, errors, cancelled: token.isCancellationRequested, ms: performance.now() - t0 };
+    return { files: files.length, results, errors, cancelled, ms: performance.now() - t0 };
   }
 
   async dispose(): Promise<void> {

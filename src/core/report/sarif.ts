@@ -94,28 +94,27 @@ export function sarifLevel(s: Severity): SarifLevel {
 }
 
 /**
- * The first paragraph of prose of a Markdown page (headings, fences and lists skipped), for
- * SARIF's `fullDescription`, which viewers show as plain text.
+ * The first paragraph of prose of a Markdown page, as plain text, for SARIF's
+ * `fullDescription`. Headings, code, lists, tables and `**Key:** value` metadata lines are not
+ * prose, so they are passed over.
  */
 export function firstParagraph(markdown: string): string | undefined {
-  const para: string[] = [];
+  const paragraphs: string[][] = [[]];
   let inFence = false;
   for (const raw of markdown.split(/\r?\n/)) {
     const line = raw.trim();
-    if (line.startsWith('```')) {
-      inFence = !inFence;
-      if (para.length > 0) break;
+    if (line.startsWith('```')) inFence = !inFence;
+    if (inFence || line.startsWith('```') || line === '' || /^(#|[-*+] |\d+\. |>|\||<!--)/.test(line)) {
+      paragraphs.push([]);
       continue;
     }
-    if (inFence) continue;
-    if (line === '') {
-      if (para.length > 0) break;
-      continue;
-    }
-    if (para.length === 0 && /^(#|[-*+] |\d+\. |>|\||<!--)/.test(line)) continue;
-    para.push(line);
+    paragraphs[paragraphs.length - 1].push(line);
   }
-  return para.length > 0 ? para.join(' ') : undefined;
+  const prose = paragraphs.find((p) => p.length > 0 && !/^\*\*[^*]+:\*\*/.test(p[0]));
+  if (!prose) return undefined;
+  return prose
+    .join(' ')
+    .replace(/\*\*([^*]+)\*\*|\*([^*]+)\*|`([^`]+)`/g, (_m, bold?: string, em?: string, code?: string) => bold ?? em ?? code ?? '');
 }
 
 function sarifRule(meta: RuleMeta, docs: string | undefined): SarifRule {
@@ -173,23 +172,22 @@ export function toSarif(files: readonly ReportFile[], options: SarifOptions): Sa
     const index = new LineIndex(file.text);
     const seen = new Map<string, number>();
     for (const f of file.findings) {
-      const result: SarifResult = {
+      results.push({
         ruleId: f.code,
+        ruleIndex: ruleIndex.get(f.code),
         level: sarifLevel(f.severity),
         message: { text: f.message },
         locations: [{ physicalLocation: { artifactLocation: location, region: region(f.range) } }],
+        relatedLocations:
+          f.related.length > 0
+            ? f.related.map((rel, i) => ({
+                id: i + 1,
+                physicalLocation: { artifactLocation: location, region: region(rel.range) },
+                message: { text: rel.message },
+              }))
+            : undefined,
         partialFingerprints: { 'golabFinding/v1': fingerprint(f, file, index, seen) },
-      };
-      const ri = ruleIndex.get(f.code);
-      if (ri !== undefined) result.ruleIndex = ri;
-      if (f.related.length > 0) {
-        result.relatedLocations = f.related.map((rel, i) => ({
-          id: i + 1,
-          physicalLocation: { artifactLocation: location, region: region(rel.range) },
-          message: { text: rel.message },
-        }));
-      }
-      results.push(result);
+      });
     }
   }
   const notices = options.notices ?? [];
