@@ -13,10 +13,13 @@ export const analyzeWorkspace: CommandFactory = (ctx) => async () => {
   const r = await client.sendRequest<AnalyzeWorkspaceResult>(AnalyzeWorkspaceRequest);
   const skipped = r.skipped > 0 ? `, ${r.skipped} not analysed (see Problems)` : '';
   const verb = r.cancelled ? 'Cancelled after' : 'Analysed';
-  const choice = await vscode.window.showInformationMessage(
-    `Go Lab: ${verb} ${r.files} Go files in ${(r.ms / 1000).toFixed(1)} s: ${r.findings} finding${r.findings === 1 ? '' : 's'}${skipped}.`,
-    ...(r.findings > 0 ? ['Show Problems'] : []),
-  );
-  if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+  // Not awaited: a notification with a button stays pending until dismissed, and the
+  // command's result (used by other commands and tests) must not wait for that.
+  void vscode.window
+    .showInformationMessage(
+      `Go Lab: ${verb} ${r.files} Go files in ${(r.ms / 1000).toFixed(1)} s: ${r.findings} finding${r.findings === 1 ? '' : 's'}${skipped}.`,
+      ...(r.findings > 0 ? ['Show Problems'] : []),
+    )
+    .then((choice) => choice && vscode.commands.executeCommand('workbench.actions.view.problems'));
   return r;
 };

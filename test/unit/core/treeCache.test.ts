@@ -94,3 +94,4 @@ describe('TreeCache (incremental re-parse)', () => {
     cache.dispose();
   });
 });
+
