@@ -146,9 +146,17 @@ async function analyzeWorkspace(): Promise<AnalyzeWorkspaceResult> {
       sendStatus('analyzing');
     });
     for (const e of run.errors) connection.console.error(`workspace analysis: ${e.file}: ${e.message}`);
-    const findings = run.results.reduce((n, r) => n + r.findings.length, 0);
-    connection.console.info(`workspace analysis: ${run.files} files, ${findings} findings, ${run.ms.toFixed(0)} ms${run.cancelled ? ' (cancelled)' : ''}`);
-    return { files: run.files, findings, skipped: run.results.filter((r) => r.skipped).length, cancelled: run.cancelled, ms: run.ms };
+    // Open documents were analysed from their live text; they count as part of the workspace.
+    const openInWorkspace = [...documents.keys()].filter((uri) => {
+      const p = uriToPath(uri);
+      return !!p && workspaceFolders.some((f) => p.startsWith(f + '/'));
+    });
+    const files = run.files + openInWorkspace.length;
+    const findings =
+      run.results.reduce((n, r) => n + r.findings.length, 0) +
+      openInWorkspace.reduce((n, uri) => n + (findingsByUri.get(uri)?.length ?? 0), 0);
+    connection.console.info(`workspace analysis: ${files} files, ${findings} findings, ${run.ms.toFixed(0)} ms${run.cancelled ? ' (cancelled)' : ''}`);
+    return { files, findings, skipped: run.results.filter((r) => r.skipped).length, cancelled: run.cancelled, ms: run.ms };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     connection.console.error(`workspace analysis failed: ${message}`);

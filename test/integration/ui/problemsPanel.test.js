@@ -1,0 +1,103 @@
+// @ts-check
+// UI check of the extension as a user gets it: the production build is packaged into a
+// .vsix, installed into code-server like any marketplace extension, and a Go file with a
+// known bug is opened through Quick Open; the finding must show in the Problems panel.
+// Nothing is mocked: the language server, tree-sitter and the workbench are the real ones.
+//
+// Run: npx mocha --no-config --timeout 600000 test/integration/ui/*.test.js
+// Artifacts: test-results/problems-panel.png (always), test-results/ui-*.log, test-results/ui-logs/
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { repoRoot, installExtension, startCodeServer, writeUserSettings, workbenchUrl } = require('../harness/codeServer');
+const { launchBrowser, closeBrowser } = require('../harness/browser');
+const { makeRunDirs, artifactPath, clearArtifacts } = require('../harness/workspace');
+const { packageExtension } = require('../harness/packageExtension');
+
+const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const extensionId = `${pkg.publisher}.${pkg.name}`.toLowerCase();
+/** The fixture file and the diagnostic code its loop must produce (go 1.21 in go.mod). */
+const findingFile = 'loop.go';
+const findingCode = 'closure/loopvar';
+
+describe('packaged extension in code-server', function () {
+  /** @type {import('../harness/workspace').RunDirs} */
+  let dirs;
+  /** @type {import('../harness/codeServer').CodeServer | undefined} */
+  let server;
+  /** @type {import('playwright-core').BrowserContext | undefined} */
+  let browser;
+  /** @type {import('playwright-core').Page} */
+  let page;
+
+  before(async function () {
+    this.timeout(5 * 60_000);
+    clearArtifacts('ui-');
+    clearArtifacts('problems-panel');
+    dirs = makeRunDirs('golab-ui');
+    const vsix = await packageExtension(path.join(dirs.root, `${pkg.name}.vsix`));
+    await installExtension(vsix, { extensionsDir: dirs.extensionsDir, userDataDir: dirs.userDataDir });
+    writeUserSettings(dirs.userDataDir);
+    server = await startCodeServer({
+      userDataDir: dirs.userDataDir,
+      extensionsDir: dirs.extensionsDir,
+      logFile: artifactPath('ui-code-server.log'),
+    });
+    browser = await launchBrowser(dirs.browserProfile);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    const consoleLog = fs.createWriteStream(artifactPath('ui-browser-console.log'));
+    page.on('console', (msg) => consoleLog.write(`[${msg.type()}] ${msg.text()}\n`));
+    page.on('close', () => consoleLog.end());
+    await page.goto(workbenchUrl(server.origin, dirs.workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      const name = `ui-failure-${(this.currentTest.title || 'test').replace(/[^a-z0-9]+/gi, '-')}.png`;
+      await page.screenshot({ path: artifactPath(name) }).catch(() => {});
+    }
+  });
+
+  after(async function () {
+    this.timeout(2 * 60_000);
+    await closeBrowser(browser);
+    if (server) await server.stop();
+    // Extension host and output-channel logs (the Go Lab channel among them), for failures.
+    dirs?.saveLogs('ui-logs');
+    dirs?.cleanup();
+  });
+
+  it(`installs from the .vsix as ${extensionId}`, () => {
+    const installed = fs.readdirSync(dirs.extensionsDir).filter((d) => d.startsWith(`${extensionId}-`));
+    assert.deepStrictEqual(installed, [`${extensionId}-${pkg.version}`]);
+  });
+
+  it(`shows ${findingCode} for ${findingFile} in the Problems panel`, async function () {
+    this.timeout(3 * 60_000);
+    // Quick Open, as a user would; the file list is ready once the workspace is indexed.
+    await page.keyboard.press('Control+P');
+    const quickInput = page.locator('.quick-input-widget input');
+    await quickInput.waitFor({ timeout: 30_000 });
+    await quickInput.fill(findingFile);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: findingFile }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: findingFile }).waitFor({ timeout: 30_000 });
+
+    await page.keyboard.press('Control+Shift+M');
+    const panel = page.locator('.markers-panel');
+    await panel.waitFor({ timeout: 30_000 });
+    // Other fixture files have findings too: the panel's own filter keeps this file's.
+    await page.locator('.viewpane-filter input').fill(findingFile);
+    try {
+      // The language server starts on activation and analyses the opened file.
+      await panel.getByText(findingCode).first().waitFor({ timeout: 120_000 });
+    } finally {
+      await page.screenshot({ path: artifactPath('problems-panel.png') }).catch(() => {});
+    }
+    const text = await panel.innerText();
+    assert.ok(text.split('\n').some((line) => line.trim() === findingFile), `${findingFile} is not listed:\n${text}`);
+    assert.ok(text.includes(findingCode), `no ${findingCode} in the Problems panel:\n${text}`);
+  });
+});
