@@ -26,17 +26,18 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** Whether stdout is a terminal (colours are only for terminals). */
   stdoutIsTTY: boolean;
-  stderr: (text: string) => void;
   interrupt: Interrupt;
   tool: { name: string; version: string; informationUri: string };
   /** The folder holding `media/rules/*.md` (the package root). */
   extensionRoot: string;
 }
 
-/** The outcome of a command: its exit status and the document for stdout. */
+/** The outcome of a command: its exit status, the document for stdout, and what follows it on stderr. */
 export interface CommandResult {
   exitCode: number;
   stdout: string;
+  /** Notices and the summary, written after stdout so a terminal shows them below the findings. */
+  trailer?: string;
 }
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -262,8 +263,6 @@ export async function runCheck(argv: readonly string[], ctx: CommandContext): Pr
       unregister();
       await pool.dispose();
     }
-  } else {
-    ctx.stderr(`golab: notice: no .go files found in ${options.paths.join(' ')}\n`);
   }
   const elapsedMs = performance.now() - started;
 
@@ -286,11 +285,13 @@ export async function runCheck(argv: readonly string[], ctx: CommandContext): Pr
     notices.push({ path: displayPath(ctx.cwd, f.file), absolutePath: f.file, kind: 'error', message });
   }
   notices.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const n of notices) ctx.stderr(`golab: ${n.kind === 'error' ? 'error' : 'notice'}: ${n.path}: ${n.message}\n`);
-
   const analysed = results.filter((r) => !r.skipped).length;
   const summary = summarize(reportFiles, analysed, elapsedMs);
-  ctx.stderr(`${formatSummary(summary)}\n`);
+  const trailer = [
+    files.length === 0 ? `golab: notice: no .go files found in ${options.paths.join(' ')}\n` : '',
+    ...notices.map((n) => `golab: ${n.kind === 'error' ? 'error' : 'notice'}: ${n.path}: ${n.message}\n`),
+    `${formatSummary(summary)}\n`,
+  ].join('');
 
   let stdout: string;
   switch (options.format) {
@@ -314,5 +315,5 @@ export async function runCheck(argv: readonly string[], ctx: CommandContext): Pr
     : summary.findings > 0
       ? EXIT.findings
       : EXIT.ok;
-  return { exitCode, stdout };
+  return { exitCode, stdout, trailer };
 }

@@ -22,6 +22,11 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], ctx: CommandCont
   check: { run: runCheck, help: checkHelp },
 };
 
+/** A registered command; own keys only, so `golab toString` is an unknown command, not a crash. */
+function findCommand(name: string): (typeof COMMANDS)[string] | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 /** The project page without the `git+` and `.git` decorations of package.json's repository URL. */
 function informationUri(): string {
   return repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
@@ -30,18 +35,17 @@ function informationUri(): string {
 async function dispatch(argv: readonly string[], ctx: CommandContext): Promise<CommandResult> {
   const [first, ...rest] = argv;
   if (first === undefined) {
-    ctx.stderr(USAGE);
-    return { exitCode: EXIT.error, stdout: '' };
+    return { exitCode: EXIT.error, stdout: '', trailer: USAGE };
   }
   if (first === '--help' || first === '-h') return { exitCode: EXIT.ok, stdout: USAGE };
   if (first === '--version' || first === '-V' || first === 'version') return { exitCode: EXIT.ok, stdout: `golab ${version}\n` };
   if (first === 'help') {
     if (rest.length === 0) return { exitCode: EXIT.ok, stdout: USAGE };
-    const command = COMMANDS[rest[0]];
+    const command = findCommand(rest[0]);
     if (!command) throw new UsageError(`unknown command "${rest[0]}"`);
     return { exitCode: EXIT.ok, stdout: command.help() };
   }
-  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  const command = findCommand(first);
   if (!command) throw new UsageError(first.startsWith('-') ? `unknown flag "${first}"` : `unknown command "${first}"`);
   return command.run(rest, ctx);
 }
@@ -68,7 +72,6 @@ async function main(): Promise<void> {
     cwd: process.cwd(),
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
-    stderr: (text) => process.stderr.write(text),
     interrupt,
     tool: { name: 'golab', version, informationUri: informationUri() },
     // dist/cli.js sits one level below the package root, which holds media/rules/.
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
   // Set before writing, so a reader closing the pipe early still sees the real status.
   process.exitCode = result.exitCode;
   process.stdout.write(result.stdout);
+  if (result.trailer) process.stderr.write(result.trailer);
 }
 
 void main();
