@@ -140,6 +140,8 @@ async function main() {
     await ctx.dispose();
   }
   if (failed) process.exit(1);
+  // `./dist/cli.js` should run from a checkout, not only once npm has linked the bin.
+  fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
 }
 
 main().catch((e) => {

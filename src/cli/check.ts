@@ -86,7 +86,7 @@ ${rules.join('\n')}
   A finding is silenced by a comment on its line or alone on the line above it:
     //golab:ignore closure/loopvar reason
 
-Files over ${d.maxFileSizeMB} MB, or whose parse takes over ${d.parseTimeoutMs} ms, are not analysed; each is
+Files over ${d.maxFileSizeMB} MB, or whose parse or analysis takes over ${d.timeoutMs} ms, are not analysed; each is
 named in a notice on stderr.
 
 Exit status: 0 no findings, 1 findings, 2 error (bad flag, missing or unreadable path,
@@ -205,7 +205,10 @@ function collectFiles(paths: readonly string[], exclude: readonly string[], cwd:
       // apply to what lies below it.
       const rel = displayPath(cwd, abs);
       const applicable = exclude.filter((g) => !isExcluded(rel, [g]));
-      for (const f of listGoFiles([abs], applicable, cwd)) files.add(f);
+      const unreadable = (where: string, message: string): never => {
+        throw new InputError(`${displayPath(cwd, where)}: cannot read: ${message}`);
+      };
+      for (const f of listGoFiles([abs], applicable, cwd, unreadable)) files.add(f);
     } else {
       if (!abs.endsWith('.go')) throw new InputError(`${arg}: not a .go file`);
       try {
@@ -252,7 +255,7 @@ export async function runCheck(argv: readonly string[], ctx: CommandContext): Pr
         {
           severities: options.severities,
           maxFileSizeMB: CONFIG_DEFAULTS.analysis.maxFileSizeMB,
-          parseTimeoutMs: CONFIG_DEFAULTS.analysis.parseTimeoutMs,
+          parseTimeoutMs: CONFIG_DEFAULTS.analysis.timeoutMs,
         },
         undefined,
         ctx.interrupt,

@@ -19,8 +19,8 @@ export interface GolabConfig {
     exclude: string[];
     /** Files larger than this are not analysed; a notice says so instead. */
     maxFileSizeMB: number;
-    /** A parse running longer than this is abandoned; the file gets a notice. */
-    parseTimeoutMs: number;
+    /** Parsing, and then analysing, one file each get this long; past it the file gets a notice. */
+    timeoutMs: number;
   };
   trace: { server: TraceSetting };
 }
@@ -32,7 +32,7 @@ export const CONFIG_DEFAULTS: GolabConfig = {
     workspaceDiagnostics: true,
     exclude: ['**/vendor/**', '**/testdata/**', '**/node_modules/**', '**/.git/**'],
     maxFileSizeMB: 10,
-    parseTimeoutMs: 3000,
+    timeoutMs: 3000,
   },
   trace: { server: 'off' },
 };
@@ -70,7 +70,7 @@ export function normalizeConfig(raw: unknown): GolabConfig {
         typeof a.workspaceDiagnostics === 'boolean' ? a.workspaceDiagnostics : d.analysis.workspaceDiagnostics,
       exclude: Array.isArray(a.exclude) ? a.exclude.filter((g): g is string => typeof g === 'string') : d.analysis.exclude,
       maxFileSizeMB: num(a.maxFileSizeMB, d.analysis.maxFileSizeMB, 0),
-      parseTimeoutMs: num(a.parseTimeoutMs, d.analysis.parseTimeoutMs, 1),
+      timeoutMs: num(a.timeoutMs, d.analysis.timeoutMs, 1),
     },
     trace: { server: t.server === 'messages' || t.server === 'verbose' ? t.server : 'off' },
   };

@@ -18,7 +18,7 @@ export class Config {
         workspaceDiagnostics: c.get('analysis.workspaceDiagnostics'),
         exclude: c.get('analysis.exclude'),
         maxFileSizeMB: c.get('analysis.maxFileSizeMB'),
-        parseTimeoutMs: c.get('analysis.parseTimeoutMs'),
+        timeoutMs: c.get('analysis.timeoutMs'),
       },
       trace: { server: c.get('trace.server') },
     });

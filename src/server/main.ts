@@ -16,7 +16,7 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeTree } from '../core/analysis/analyze';
+import { AnalysisTimeoutError, analyzeTree } from '../core/analysis/analyze';
 import { tooLargeMessage, type FileAnalysisOptions, type FileResult } from '../core/analysis/file';
 import { GoVersionResolver } from '../core/analysis/goVersion';
 import { GoParser, ParseTimeoutError } from '../core/analysis/parser';
@@ -56,7 +56,7 @@ function uriToPath(uri: string): string | undefined {
 
 function fileOptions(): FileAnalysisOptions {
   const a = config.analysis;
-  return { severities: a.rules, maxFileSizeMB: a.maxFileSizeMB, parseTimeoutMs: a.parseTimeoutMs };
+  return { severities: a.rules, maxFileSizeMB: a.maxFileSizeMB, parseTimeoutMs: a.timeoutMs };
 }
 
 function publish(uri: string, findings: Finding[], extra: Diagnostic[] = []): void {
@@ -93,9 +93,10 @@ function analyzeOpen(uri: string): void {
   }
   try {
     const file = uriToPath(uri) ?? uri;
-    const findings = analyzeTree(entry.tree, entry.text, { version: resolver.resolve(file, entry.text), severities: config.analysis.rules });
-    publish(uri, findings);
+    const options = { version: resolver.resolve(file, entry.text), severities: config.analysis.rules, timeoutMs: config.analysis.timeoutMs };
+    publish(uri, analyzeTree(entry.tree, entry.text, options));
   } catch (e) {
+    if (e instanceof AnalysisTimeoutError) return publish(uri, [], [skippedDiagnostic(`not analysed: ${e.message} (golab.analysis.timeoutMs)`)]);
     connection.console.error(`analysis of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
   sendStatus('idle');
@@ -125,7 +126,7 @@ function parseDocument(uri: string, run: (c: TreeCache) => void): void {
   } catch (e) {
     if (!(e instanceof ParseTimeoutError)) throw e;
     cache.close(uri);
-    publish(uri, [], [skippedDiagnostic(`not analysed: ${e.message} (golab.analysis.parseTimeoutMs)`)]);
+    publish(uri, [], [skippedDiagnostic(`not analysed: ${e.message} (golab.analysis.timeoutMs)`)]);
   }
 }
 
@@ -196,7 +197,7 @@ connection.onInitialize(async (params) => {
   }
   config = normalizeConfig(params.initializationOptions);
   const parser = await parserReady;
-  cache = new TreeCache(parser, { maxEntries: 64, parseTimeoutMs: config.analysis.parseTimeoutMs });
+  cache = new TreeCache(parser, { maxEntries: 64, parseTimeoutMs: config.analysis.timeoutMs });
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },

@@ -53,7 +53,8 @@ export class WorkspaceAnalyzer {
     const mine = { cancelled: false };
     this.current = mine;
     const t0 = performance.now();
-    const files = folders.flatMap((f) => listGoFiles([f], exclude, f)).filter((f) => !skip.has(f));
+    const unreadable = (where: string, message: string): void => this.connection.console.warn(`workspace analysis skips ${where}: ${message}`);
+    const files = folders.flatMap((f) => listGoFiles([f], exclude, f, unreadable)).filter((f) => !skip.has(f));
     let progress: WorkDoneProgressServerReporter | undefined;
     try {
       progress = await this.connection.window.createWorkDoneProgress();

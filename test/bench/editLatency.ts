@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const next = prng(intFlag(flags, 'seed', 42));
   const file = path.resolve(flags.file ?? largestGoFile(flags.root ?? path.join(goRoot(), 'src')));
   const original = fs.readFileSync(file, 'utf8');
-  const timeoutMs = CONFIG_DEFAULTS.analysis.parseTimeoutMs;
+  const timeoutMs = CONFIG_DEFAULTS.analysis.timeoutMs;
 
   console.log(machineLine());
   const lineCount = original.split('\n').length;

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     timeout: 'MS  parse timeout (default: golab.analysis.parseTimeoutMs)',
   });
   const root = flags.root ?? goRoot();
-  const timeoutMs = intFlag(flags, 'timeout', CONFIG_DEFAULTS.analysis.parseTimeoutMs);
+  const timeoutMs = intFlag(flags, 'timeout', CONFIG_DEFAULTS.analysis.timeoutMs);
   let files = listGoFiles([root], [], root);
   if (flags.limit) files = files.slice(0, intFlag(flags, 'limit', files.length));
 

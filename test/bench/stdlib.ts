@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   if (flags.limit) files = files.slice(0, intFlag(flags, 'limit', files.length));
   const options: FileAnalysisOptions = {
     maxFileSizeMB: CONFIG_DEFAULTS.analysis.maxFileSizeMB,
-    parseTimeoutMs: CONFIG_DEFAULTS.analysis.parseTimeoutMs,
+    parseTimeoutMs: CONFIG_DEFAULTS.analysis.timeoutMs,
   };
 
   console.log(machineLine());

@@ -9,37 +9,52 @@
  */
 import type { Tree } from './parser';
 import type { VersionSource } from './goVersion';
-import { type RawFinding, RuleContext } from './rule';
+import { AnalysisTimeoutError, FileFacts, type RawFinding, RuleContext } from './rule';
+
+export { AnalysisTimeoutError };
 import { RULES } from './rules';
 import { findSuppressions, isSuppressed, suppressionComment } from './suppress';
-import { indentationOf } from './syntax';
+import { indentationOf, lineStarts } from './syntax';
 import type { Finding, SeveritySetting } from './types';
 
 export interface AnalysisOptions {
   version: VersionSource;
   /** Per-rule severity overrides by code; rules not named use their default. */
   severities?: Readonly<Record<string, SeveritySetting>>;
+  /**
+   * Time budget for the rules; past it {@link AnalysisTimeoutError} is thrown so that no
+   * input (deeply nested closures, a huge generated file) can block a worker or the server.
+   */
+  timeoutMs?: number;
 }
 
 /** Top-level nodes that cannot contain a closure. */
 const INERT = new Set(['package_clause', 'import_declaration', 'comment', 'type_declaration']);
 
-function rawFindings(tree: Tree, text: string, version: VersionSource): RawFinding[] {
+function rawFindings(tree: Tree, file: FileFacts, version: VersionSource): RawFinding[] {
   const out: RawFinding[] = [];
   for (const unit of tree.rootNode.namedChildren) {
     if (!unit || INERT.has(unit.type)) continue;
-    const ctx = new RuleContext(tree, text, version, unit);
+    file.checkDeadline();
+    const ctx = new RuleContext(tree, file, version, unit);
     for (const rule of RULES) out.push(...rule.check(ctx));
   }
   return out;
 }
 
-/** Analyses one file. Never throws on odd syntax: rules see an error-tolerant tree. */
+/**
+ * Analyses one file. Never throws on odd syntax (rules see an error-tolerant tree); throws
+ * {@link AnalysisTimeoutError} when `options.timeoutMs` runs out.
+ */
 export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions): Finding[] {
+  const timeoutMs = options.timeoutMs ?? Infinity;
+  const file = new FileFacts(text, performance.now() + timeoutMs, timeoutMs);
   const suppressions = findSuppressions(text);
+  // Computed once, only if some finding needs it: a file may have thousands of findings.
+  let starts: number[] | undefined;
   const severityOf = new Map(RULES.map((r) => [r.meta.code, options.severities?.[r.meta.code] ?? r.meta.defaultSeverity]));
   const findings: Finding[] = [];
-  for (const raw of rawFindings(tree, text, options.version)) {
+  for (const raw of rawFindings(tree, file, options.version)) {
     const severity = severityOf.get(raw.code) ?? 'warning';
     if (severity === 'off') continue;
     const line = raw.range.start.line;
@@ -52,21 +67,11 @@ export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions):
         ...raw.fixes,
         {
           title: `Ignore ${raw.code} on this line`,
-          edits: [{ range: { start: at, end: at }, newText: suppressionComment(raw.code, indentationOf(text, offsetOfLine(text, line))) }],
+          edits: [{ range: { start: at, end: at }, newText: suppressionComment(raw.code, indentationOf(text, (starts ??= lineStarts(text))[line] ?? 0)) }],
         },
       ],
     });
   }
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return findings;
-}
-
-function offsetOfLine(text: string, line: number): number {
-  let offset = 0;
-  for (let i = 0; i < line; i++) {
-    const next = text.indexOf('\n', offset);
-    if (next === -1) break;
-    offset = next + 1;
-  }
-  return offset;
 }

@@ -2,7 +2,7 @@
  * Analysis of one file from its text: size guard, timed parse, rules. Used by the worker pool
  * (workspace analysis, CLI, benchmarks); the server does the same with its incremental trees.
  */
-import { analyzeTree } from './analyze';
+import { AnalysisTimeoutError, analyzeTree } from './analyze';
 import type { GoVersionResolver } from './goVersion';
 import { type GoParser, ParseTimeoutError } from './parser';
 import type { Finding, SeveritySetting } from './types';
@@ -10,6 +10,7 @@ import type { Finding, SeveritySetting } from './types';
 export interface FileAnalysisOptions {
   severities?: Readonly<Record<string, SeveritySetting>>;
   maxFileSizeMB: number;
+  /** Budget for the parse, and again for the rules (golab.analysis.timeoutMs). */
   parseTimeoutMs: number;
   /** Parse only (benchmarks measure the cost of the rules against this). */
   parseOnly?: boolean;
@@ -53,15 +54,21 @@ export function analyzeText(
     tree = parser.parse(text, null, options.parseTimeoutMs);
   } catch (e) {
     if (e instanceof ParseTimeoutError) {
-      return { ...base, parseMs: performance.now() - t0, skipped: `not analysed: ${e.message} (golab.analysis.parseTimeoutMs)` };
+      return { ...base, parseMs: performance.now() - t0, skipped: `not analysed: ${e.message} (golab.analysis.timeoutMs)` };
     }
     throw e;
   }
   const t1 = performance.now();
   try {
     if (options.parseOnly) return { ...base, parseMs: t1 - t0 };
-    const findings = analyzeTree(tree, text, { version: resolver.resolve(file, text), severities: options.severities });
-    return { ...base, findings, parseMs: t1 - t0, analyzeMs: performance.now() - t1 };
+    const analysis = { version: resolver.resolve(file, text), severities: options.severities, timeoutMs: options.parseTimeoutMs };
+    try {
+      const findings = analyzeTree(tree, text, analysis);
+      return { ...base, findings, parseMs: t1 - t0, analyzeMs: performance.now() - t1 };
+    } catch (e) {
+      if (!(e instanceof AnalysisTimeoutError)) throw e;
+      return { ...base, parseMs: t1 - t0, analyzeMs: performance.now() - t1, skipped: `not analysed: ${e.message} (golab.analysis.timeoutMs)` };
+    }
   } finally {
     tree.delete();
   }

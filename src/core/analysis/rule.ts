@@ -9,6 +9,61 @@ import type { Finding, RuleMeta } from './types';
 /** A finding before severity settings and suppressions are applied. */
 export type RawFinding = Omit<Finding, 'severity'>;
 
+/** Thrown when analysis of a file runs past its time budget (pathological input). */
+export class AnalysisTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`analysis took longer than ${timeoutMs} ms and was abandoned`);
+    this.name = 'AnalysisTimeoutError';
+  }
+}
+
+/** Per-file facts shared by the contexts of its declarations, each computed once. */
+export class FileFacts {
+  private funcOffsets?: number[];
+
+  constructor(
+    readonly text: string,
+    /** performance.now() value after which analysis gives up. */
+    readonly deadline = Infinity,
+    readonly timeoutMs = 0,
+  ) {}
+
+  /** Throws {@link AnalysisTimeoutError} once the budget is spent; rules call it per closure. */
+  checkDeadline(): void {
+    if (performance.now() > this.deadline) throw new AnalysisTimeoutError(this.timeoutMs);
+  }
+
+  /**
+   * Offsets of every `func` keyword candidate followed by `(`, in one pass over the file:
+   * scanning a string is far cheaper than visiting every node (a 3 MB generated file has
+   * 670k nodes and almost no closures).
+   */
+  funcCandidates(): number[] {
+    if (this.funcOffsets) return this.funcOffsets;
+    const { text } = this;
+    const out: number[] = [];
+    for (let i = text.indexOf('func'); i !== -1; i = text.indexOf('func', i + 4)) {
+      let j = i + 4;
+      while (text[j] === ' ' || text[j] === '\t') j++;
+      if (text[j] === '(') out.push(i);
+    }
+    this.funcOffsets = out;
+    return out;
+  }
+}
+
+/** The first index in sorted `xs` whose value is >= `v`. */
+function lowerBound(xs: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Everything a detector may look at for one unit of analysis (a top-level declaration);
  * shared lookups are computed once.
@@ -18,27 +73,24 @@ export class RuleContext {
 
   constructor(
     readonly tree: Tree,
-    readonly text: string,
+    readonly file: FileFacts,
     readonly version: VersionSource,
     /** The node whose closures the rules examine; the whole file when absent. */
     readonly scope: Node = tree.rootNode,
   ) {}
 
-  /**
-   * Every func literal in the scope. Found from the text (`func` followed by `(`) and confirmed
-   * in the tree: scanning a string is far cheaper than visiting every node of a large file
-   * (a 3 MB generated file has 670k nodes and almost no closures).
-   */
+  get text(): string {
+    return this.file.text;
+  }
+
+  /** Every func literal in the scope: text candidates confirmed in the tree. */
   closures(): Node[] {
     if (this.funcLiterals) return this.funcLiterals;
     const out: Node[] = [];
-    const { text, scope } = this;
-    const end = scope.endIndex;
-    for (let i = text.indexOf('func', scope.startIndex); i !== -1 && i < end; i = text.indexOf('func', i + 4)) {
-      let j = i + 4;
-      while (j < end && (text[j] === ' ' || text[j] === '\t')) j++;
-      if (text[j] !== '(') continue;
-      const keyword = scope.descendantForIndex(i, i + 4);
+    const { scope } = this;
+    const offsets = this.file.funcCandidates();
+    for (let k = lowerBound(offsets, scope.startIndex); k < offsets.length && offsets[k] < scope.endIndex; k++) {
+      const keyword = scope.descendantForIndex(offsets[k], offsets[k] + 4);
       const literal = keyword?.type === 'func' ? keyword.parent : null;
       if (literal?.type === 'func_literal') out.push(literal);
     }

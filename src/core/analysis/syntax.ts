@@ -148,3 +148,10 @@ export function indentationOf(text: string, offsetInLine: number): string {
   const m = /^[ \t]*/.exec(text.slice(lineStart, lineStart + 200));
   return m ? m[0] : '';
 }
+
+/** Offsets of the first character of each line of `text`. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}

@@ -10,15 +10,31 @@ import { isExcluded } from '../glob';
 import type { FileAnalysisOptions, FileResult } from './file';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 
-/** Lists `.go` files under `roots` (files or directories), skipping excluded paths. */
-export function listGoFiles(roots: readonly string[], exclude: readonly string[], base = process.cwd()): string[] {
+/**
+ * Lists `.go` files under `roots` (files or directories), skipping excluded paths. Symbolic
+ * links to directories are not followed (as `go list ./...` does not), which also rules out
+ * cycles. Unreadable directories are reported through `onError`, not silently dropped.
+ */
+export function listGoFiles(
+  roots: readonly string[],
+  exclude: readonly string[],
+  base = process.cwd(),
+  onError?: (path: string, message: string) => void,
+): string[] {
   const out: string[] = [];
-  const visit = (p: string): void => {
+  const visit = (p: string, isRoot: boolean): void => {
     const rel = path.relative(base, p) || '.';
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(p);
-    } catch {
+      stat = fs.lstatSync(p);
+      // A root named by the user may be a link; links met while walking are not followed.
+      if (stat.isSymbolicLink()) {
+        const target = fs.statSync(p);
+        if (target.isDirectory() && !isRoot) return;
+        stat = target;
+      }
+    } catch (e) {
+      onError?.(p, e instanceof Error ? e.message : String(e));
       return;
     }
     if (stat.isDirectory()) {
@@ -26,15 +42,16 @@ export function listGoFiles(roots: readonly string[], exclude: readonly string[]
       let entries: string[];
       try {
         entries = fs.readdirSync(p).sort();
-      } catch {
-        return; // unreadable directory: skip rather than abort the whole walk
+      } catch (e) {
+        onError?.(p, e instanceof Error ? e.message : String(e));
+        return;
       }
-      for (const e of entries) visit(path.join(p, e));
+      for (const e of entries) visit(path.join(p, e), false);
     } else if (p.endsWith('.go') && !isExcluded(rel, exclude)) {
       out.push(p);
     }
   };
-  for (const r of roots) visit(path.resolve(base, r));
+  for (const r of roots) visit(path.resolve(base, r), true);
   return out;
 }
 
@@ -135,7 +152,11 @@ export class AnalysisPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const { pending } of this.queue.splice(0)) pending.reject(new Error('analysis pool disposed'));
+    const error = new Error('analysis pool disposed');
+    for (const { pending } of this.queue.splice(0)) pending.reject(error);
+    // Requests already running in a worker would never settle once it is terminated.
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 

@@ -4,6 +4,7 @@
  * with the timeout notice, never throw. Behaviour is asserted, never speed.
  */
 import * as assert from 'assert';
+import { AnalysisTimeoutError, analyzeTree } from '../../../src/core/analysis/analyze';
 import { analyzeText, type FileAnalysisOptions } from '../../../src/core/analysis/file';
 import { GoVersionResolver } from '../../../src/core/analysis/goVersion';
 import { GoParser } from '../../../src/core/analysis/parser';
@@ -14,9 +15,9 @@ import { deepClosures, generatedGoFile, syntheticInputs } from '../../bench/lib/
 const noModule = () => new GoVersionResolver(() => undefined);
 const options: FileAnalysisOptions = {
   maxFileSizeMB: CONFIG_DEFAULTS.analysis.maxFileSizeMB,
-  parseTimeoutMs: CONFIG_DEFAULTS.analysis.parseTimeoutMs,
+  parseTimeoutMs: CONFIG_DEFAULTS.analysis.timeoutMs,
 };
-const TIMEOUT_NOTICE = /^not analysed: parsing took longer than \d+ ms and was abandoned/;
+const TIMEOUT_NOTICE = /^not analysed: (parsing|analysis) took longer than \d+ ms and was abandoned/;
 
 describe('robustness: synthetic inputs', function () {
   // Each input is bounded by the parse timeout; the budget covers a slow, busy machine.
@@ -55,6 +56,18 @@ describe('robustness: synthetic inputs', function () {
     const result = analyzeText(parser, noModule(), '/synthetic/deep.go', deepClosures(depth), options);
     assert.strictEqual(result.skipped, undefined);
     assert.strictEqual(result.findings.filter((f) => f.code === 'closure/loopvar').length, depth);
+  });
+
+  it('abandons analysis that runs past its budget with AnalysisTimeoutError', () => {
+    // 500 nested closures take seconds to analyse (each ancestor walk re-descends the tree).
+    const text = deepClosures(500);
+    const tree = parser.parse(text, null, 60_000);
+    try {
+      const version = noModule().resolve('/synthetic/deep.go', text);
+      assert.throws(() => analyzeTree(tree, text, { version, timeoutMs: 1 }), AnalysisTimeoutError);
+    } finally {
+      tree.delete();
+    }
   });
 
   it('still parses normal Go after a timed-out parse', () => {

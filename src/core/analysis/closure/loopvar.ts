@@ -92,6 +92,7 @@ export const loopvarRule: Rule = {
     if (atLeast(version, 1, 22)) return [];
     const findings: RawFinding[] = [];
     for (const fn of ctx.closures()) {
+      ctx.file.checkDeadline();
       const escape = classifyEscape(fn);
       if (!escape) continue;
       for (const loop of enclosingLoops(fn)) {

@@ -79,6 +79,7 @@ export const sharedWriteRule: Rule = {
   check(ctx: RuleContext): RawFinding[] {
     const findings: RawFinding[] = [];
     for (const fn of ctx.closures()) {
+      ctx.file.checkDeadline();
       const escape = classifyEscape(fn);
       if (!escape || (escape.kind !== 'go' && escape.kind !== 'group-go')) continue;
       const outer = enclosingFunction(fn);
