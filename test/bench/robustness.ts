@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
     root: 'DIR    tree to walk (default: go env GOROOT)',
     limit: 'N     only the first N files',
-    timeout: 'MS  parse timeout (default: golab.analysis.parseTimeoutMs)',
+    timeout: 'MS  parse timeout (default: golab.analysis.timeoutMs)',
   });
   const root = flags.root ?? goRoot();
   const timeoutMs = intFlag(flags, 'timeout', CONFIG_DEFAULTS.analysis.timeoutMs);
