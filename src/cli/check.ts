@@ -27,7 +27,7 @@ export interface CommandContext {
   /** Whether stdout is a terminal (colours are only for terminals). */
   stdoutIsTTY: boolean;
   interrupt: Interrupt;
-  tool: { name: string; version: string; informationUri: string };
+  tool: { name: string; version: string; informationUri?: string };
   /** The folder holding `media/rules/*.md` (the package root). */
   extensionRoot: string;
 }

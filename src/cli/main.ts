@@ -3,7 +3,7 @@
  * the editor uses, and owns the process-level concerns (exit status, signals, broken pipes).
  */
 import * as path from 'path';
-import { repository, version } from '../../package.json';
+import manifest from '../../package.json';
 import { type CommandContext, type CommandResult, checkHelp, runCheck } from './check';
 import { EXIT, InputError, UsageError } from './errors';
 import { Interrupt } from './interrupt';
@@ -27,9 +27,12 @@ function findCommand(name: string): (typeof COMMANDS)[string] | undefined {
   return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
-/** The project page without the `git+` and `.git` decorations of package.json's repository URL. */
-function informationUri(): string {
-  return repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+const { version } = manifest;
+
+/** The project page, when package.json names one (SARIF's informationUri is optional). */
+function informationUri(): string | undefined {
+  const { homepage } = manifest as { homepage?: unknown };
+  return typeof homepage === 'string' ? homepage : undefined;
 }
 
 async function dispatch(argv: readonly string[], ctx: CommandContext): Promise<CommandResult> {
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     env: process.env,
     stdoutIsTTY: process.stdout.isTTY === true,
     interrupt,
-    tool: { name: 'golab', version, informationUri: informationUri() },
+    tool: { name: 'golab', version, ...(informationUri() ? { informationUri: informationUri() } : {}) },
     // dist/cli.js sits one level below the package root, which holds media/rules/.
     extensionRoot: path.join(__dirname, '..'),
   };

@@ -63,7 +63,7 @@ export interface SarifNotification {
 
 export interface SarifRun {
   tool: {
-    driver: { name: string; version: string; semanticVersion: string; informationUri: string; rules: SarifRule[] };
+    driver: { name: string; version: string; semanticVersion: string; informationUri?: string; rules: SarifRule[] };
   };
   invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications: SarifNotification[] }>;
   originalUriBaseIds: Record<string, { uri: string }>;
@@ -78,7 +78,7 @@ export interface SarifLog {
 }
 
 export interface SarifOptions {
-  tool: { name: string; version: string; informationUri: string };
+  tool: { name: string; version: string; informationUri?: string };
   rules: readonly RuleMeta[];
   /** A rule's Markdown docs page, or undefined when there is none (help falls back to the summary). */
   ruleDocs?: (code: string) => string | undefined;
@@ -201,7 +201,7 @@ export function toSarif(files: readonly ReportFile[], options: SarifOptions): Sa
             name: options.tool.name,
             version: options.tool.version,
             semanticVersion: options.tool.version,
-            informationUri: options.tool.informationUri,
+            ...(options.tool.informationUri ? { informationUri: options.tool.informationUri } : {}),
             rules,
           },
         },
