@@ -15,6 +15,7 @@ export { AnalysisTimeoutError };
 import { RULES } from './rules';
 import { findSuppressions, isSuppressed, suppressionComment } from './suppress';
 import { indentationOf, lineStarts } from './syntax';
+import { extractTypeFacts, PackageIndex } from './types/index';
 import type { Finding, SeveritySetting } from './types';
 
 export interface AnalysisOptions {
@@ -26,17 +27,21 @@ export interface AnalysisOptions {
    * input (deeply nested closures, a huge generated file) can block a worker or the server.
    */
   timeoutMs?: number;
+  /** The file's path (for its import table); defaults to a placeholder for unsaved text. */
+  path?: string;
+  /** The package's type facts, sibling files included; built from this file alone if absent. */
+  pkg?: PackageIndex;
 }
 
 /** Top-level nodes that cannot contain a closure. */
 const INERT = new Set(['package_clause', 'import_declaration', 'comment', 'type_declaration']);
 
-function rawFindings(tree: Tree, file: FileFacts, version: VersionSource): RawFinding[] {
+function rawFindings(tree: Tree, file: FileFacts, version: VersionSource, path: string, pkg: PackageIndex): RawFinding[] {
   const out: RawFinding[] = [];
   for (const unit of tree.rootNode.namedChildren) {
     if (!unit || INERT.has(unit.type)) continue;
     file.checkDeadline();
-    const ctx = new RuleContext(tree, file, version, unit);
+    const ctx = new RuleContext(tree, file, version, path, pkg, unit);
     for (const rule of RULES) out.push(...rule.check(ctx));
   }
   return out;
@@ -49,12 +54,13 @@ function rawFindings(tree: Tree, file: FileFacts, version: VersionSource): RawFi
 export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions): Finding[] {
   const timeoutMs = options.timeoutMs ?? Infinity;
   const file = new FileFacts(text, performance.now() + timeoutMs, timeoutMs);
+  const path = options.path ?? '<unsaved>.go';
   const suppressions = findSuppressions(text);
   // Computed once, only if some finding needs it: a file may have thousands of findings.
   let starts: number[] | undefined;
   const severityOf = new Map(RULES.map((r) => [r.meta.code, options.severities?.[r.meta.code] ?? r.meta.defaultSeverity]));
   const findings: Finding[] = [];
-  for (const raw of rawFindings(tree, file, options.version)) {
+  for (const raw of rawFindings(tree, file, options.version, path, options.pkg ?? new PackageIndex([extractTypeFacts(tree, path)]))) {
     const severity = severityOf.get(raw.code) ?? 'warning';
     if (severity === 'off') continue;
     const line = raw.range.start.line;

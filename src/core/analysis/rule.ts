@@ -3,6 +3,7 @@
  * findings with their quick fixes. The documentation page lives at `media/rules/<code>.md`.
  */
 import type { Node, Tree } from './parser';
+import { FunctionTypes, type PackageIndex } from './types/index';
 import type { VersionSource } from './goVersion';
 import type { Finding, RuleMeta } from './types';
 
@@ -70,14 +71,26 @@ function lowerBound(xs: readonly number[], v: number): number {
  */
 export class RuleContext {
   private funcLiterals?: Node[];
+  private readonly typeCache = new Map<number, FunctionTypes>();
 
   constructor(
     readonly tree: Tree,
     readonly file: FileFacts,
     readonly version: VersionSource,
+    /** The file's path, which keys its import table in {@link pkg}. */
+    readonly path: string,
+    /** What the package (all files of the directory) declares. */
+    readonly pkg: PackageIndex,
     /** The node whose closures the rules examine; the whole file when absent. */
     readonly scope: Node = tree.rootNode,
   ) {}
+
+  /** Declared types inside `fn` (a function declaration, method or func literal), built once. */
+  types(fn: Node): FunctionTypes {
+    let t = this.typeCache.get(fn.id);
+    if (!t) this.typeCache.set(fn.id, (t = new FunctionTypes(this.pkg, this.path, fn)));
+    return t;
+  }
 
   get text(): string {
     return this.file.text;

@@ -58,3 +58,6 @@ export interface RuleMeta {
   summary: string;
   defaultSeverity: Severity;
 }
+
+// The type index lives in ./types/; re-exported so `from '../types'` reaches it from any rule.
+export { extractTypeFacts, FunctionTypes, PackageIndex, type FileTypeFacts, type LockPath } from './types/index';
