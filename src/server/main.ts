@@ -25,6 +25,7 @@ import type { Finding } from '../core/analysis/types';
 import { CONFIG_DEFAULTS, type GolabConfig, normalizeConfig } from '../core/config';
 import { AnalyzeWorkspaceRequest, type AnalyzeWorkspaceResult, StatusNotification, type StatusParams } from '../shared/protocol';
 import { codeActionsFor, skippedDiagnostic, toDiagnostic } from './convert';
+import { PackageFacts } from './packageFacts';
 import { WorkspaceAnalyzer } from './workspaceAnalysis';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -38,6 +39,7 @@ let workspaceFolders: string[] = [];
 let supportsConfigurationPull = false;
 let supportsWorkspaceFolders = false;
 let cache: TreeCache | undefined;
+let packageFacts: PackageFacts | undefined;
 const parserReady = GoParser.create();
 const resolver = new GoVersionResolver();
 const workspace = new WorkspaceAnalyzer(connection);
@@ -93,7 +95,9 @@ function analyzeOpen(uri: string): void {
   }
   try {
     const file = uriToPath(uri) ?? uri;
-    const options = { version: resolver.resolve(file, entry.text), severities: config.analysis.rules, timeoutMs: config.analysis.timeoutMs };
+    const liveTree = (f: string) => cache?.get(pathToFileURL(f).toString());
+    const pkg = uriToPath(uri) ? packageFacts?.indexFor(file, entry, liveTree) : undefined;
+    const options = { version: resolver.resolve(file, entry.text), severities: config.analysis.rules, timeoutMs: config.analysis.timeoutMs, path: file, pkg };
     publish(uri, analyzeTree(entry.tree, entry.text, options));
   } catch (e) {
     if (e instanceof AnalysisTimeoutError) return publish(uri, [], [skippedDiagnostic(`not analysed: ${e.message} (golab.analysis.timeoutMs)`)]);
@@ -198,6 +202,7 @@ connection.onInitialize(async (params) => {
   config = normalizeConfig(params.initializationOptions);
   const parser = await parserReady;
   cache = new TreeCache(parser, { maxEntries: 64, parseTimeoutMs: config.analysis.timeoutMs });
+  packageFacts = new PackageFacts(parser, () => config.analysis.timeoutMs);
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -258,6 +263,8 @@ connection.onDidChangeTextDocument(({ textDocument: td, contentChanges }) => {
 connection.onDidCloseTextDocument(async ({ textDocument: td }) => {
   documents.delete(td.uri);
   cache?.close(td.uri);
+  const closedPath = uriToPath(td.uri);
+  if (closedPath) packageFacts?.forget(closedPath);
   clearTimeout(pending.get(td.uri));
   const file = uriToPath(td.uri);
   // The saved file may differ from the closed buffer: analyse it as the workspace sees it.
@@ -277,6 +284,7 @@ connection.onDidChangeWatchedFiles(async ({ changes }) => {
   for (const change of changes) {
     const file = uriToPath(change.uri);
     if (!file) continue;
+    packageFacts?.invalidate(file);
     if (file.endsWith('go.mod')) {
       goModChanged = true;
       resolver.invalidate(file);

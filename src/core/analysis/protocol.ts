@@ -1,12 +1,16 @@
 /** Messages between the analysis worker pool and its worker threads. */
 import type { FileAnalysisOptions, FileResult } from './file';
 
-/** Sent by the pool: analyse the file at `file` (read from disk unless `text` is given). */
+/**
+ * Sent by the pool: analyse `files` (one directory's worth, read from disk) together, so each
+ * file's rules know what its siblings declare. With `siblings`, the other Go files of each
+ * file's directory contribute their type facts without being analysed.
+ */
 export interface AnalyzeRequest {
   type: 'analyze';
   id: number;
-  file: string;
-  text?: string;
+  files: string[];
+  siblings?: boolean;
   options: FileAnalysisOptions;
 }
 
@@ -20,5 +24,5 @@ export type WorkerRequest = AnalyzeRequest | InvalidateRequest;
 
 /** Sent by a worker for each request. */
 export type WorkerResponse =
-  | { type: 'result'; id: number; result: FileResult }
+  | { type: 'result'; id: number; results: FileResult[] }
   | { type: 'error'; id: number; file: string; message: string };

@@ -68,7 +68,7 @@ export interface PoolOptions {
 }
 
 interface Pending {
-  resolve: (r: FileResult) => void;
+  resolve: (r: FileResult[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -104,13 +104,23 @@ export class AnalysisPool {
     return this.workers.length;
   }
 
-  analyze(file: string, options: FileAnalysisOptions, text?: string): Promise<FileResult> {
+  /**
+   * Analyses `files` of one directory together; with `siblings`, the directory's other Go
+   * files lend their type facts (one changed file re-analysed on its own).
+   */
+  analyzeBatch(files: string[], options: FileAnalysisOptions, siblings = false): Promise<FileResult[]> {
     if (this.disposed) return Promise.reject(new Error('analysis pool disposed'));
     return new Promise((resolve, reject) => {
-      const req = { type: 'analyze' as const, id: this.nextId++, file, text, options };
+      const req = { type: 'analyze' as const, id: this.nextId++, files, siblings, options };
       this.queue.push({ req, pending: { resolve, reject } });
       this.pump();
     });
+  }
+
+  /** Analyses one file from disk, knowing the types its package's other files declare. */
+  async analyze(file: string, options: FileAnalysisOptions): Promise<FileResult> {
+    const [result] = await this.analyzeBatch([file], options, true);
+    return result;
   }
 
   /** Tells every worker that a go.mod changed. */
@@ -130,18 +140,28 @@ export class AnalysisPool {
   ): Promise<{ results: FileResult[]; errors: Array<{ file: string; message: string }> }> {
     const results: FileResult[] = [];
     const errors: Array<{ file: string; message: string }> = [];
+    // A directory is the unit of work: its files share type facts and are parsed once each.
+    const byDir = new Map<string, string[]>();
+    for (const f of files) {
+      const dir = path.dirname(f);
+      const list = byDir.get(dir) ?? [];
+      list.push(f);
+      byDir.set(dir, list);
+    }
+    const batches = [...byDir.values()];
     let next = 0;
     let done = 0;
     const lane = async (): Promise<void> => {
-      while (next < files.length && !token?.isCancellationRequested) {
-        const file = files[next++];
+      while (next < batches.length && !token?.isCancellationRequested) {
+        const batch = batches[next++];
         try {
-          const r = await this.analyze(file, options);
-          results.push(r);
-          onResult?.(r, ++done);
+          for (const r of await this.analyzeBatch(batch, options)) {
+            results.push(r);
+            onResult?.(r, ++done);
+          }
         } catch (e) {
-          errors.push({ file, message: e instanceof Error ? e.message : String(e) });
-          done++;
+          errors.push({ file: batch.join(', '), message: e instanceof Error ? e.message : String(e) });
+          done += batch.length;
         }
       }
     };
@@ -176,7 +196,7 @@ export class AnalysisPool {
     this.busy.delete(w);
     this.idle.push(w);
     if (pending) {
-      if (msg.type === 'result') pending.resolve(msg.result);
+      if (msg.type === 'result') pending.resolve(msg.results);
       else pending.reject(new Error(`${msg.file}: ${msg.message}`));
     }
     this.pump();
