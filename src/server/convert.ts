@@ -6,9 +6,13 @@ import {
   CodeActionKind,
   Diagnostic,
   DiagnosticSeverity,
+  type Hover,
+  MarkupKind,
+  type Position,
   type TextEdit,
 } from 'vscode-languageserver/node';
 import { ruleDocPath } from '../core/analysis/rule';
+import { findRule } from '../core/analysis/rules';
 import type { Finding, Severity } from '../core/analysis/types';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -66,4 +70,32 @@ export function codeActionsFor(uri: string, findings: readonly Finding[], diagno
     }
   }
   return actions;
+}
+
+function contains(range: Finding['range'], p: Position): boolean {
+  const { start, end } = range;
+  if (p.line < start.line || p.line > end.line) return false;
+  if (p.line === start.line && p.character < start.character) return false;
+  return !(p.line === end.line && p.character > end.character);
+}
+
+/**
+ * Hover over a finding: the rule's one-line "why", the quick fixes on offer and the link to
+ * the rule's page, so the reason is one mouse move away.
+ */
+export function hoverFor(findings: readonly Finding[], position: Position): Hover | null {
+  const here = findings.filter((f) => contains(f.range, position));
+  if (here.length === 0) return null;
+  const sections = here.map((f) => {
+    const rule = findRule(f.code);
+    const fixes = f.fixes.filter((x) => !x.title.startsWith('Ignore ')).map((x) => `*${x.title}*`);
+    return [
+      // VS Code shows the diagnostic's message in the same hover; this adds the why and the way out.
+      `**${f.code}** — ${rule?.meta.summary ?? ''}`,
+      '',
+      ...(fixes.length > 0 ? [`Quick fix (Ctrl+.): ${fixes.join(' · ')}`, ''] : []),
+      `[Rule documentation](${docsHref(f.code)})`,
+    ].join('\n');
+  });
+  return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') }, range: here[0].range };
 }

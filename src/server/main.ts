@@ -24,7 +24,7 @@ import { TreeCache } from '../core/analysis/treeCache';
 import type { Finding } from '../core/analysis/types';
 import { CONFIG_DEFAULTS, type GolabConfig, normalizeConfig } from '../core/config';
 import { AnalyzeWorkspaceRequest, type AnalyzeWorkspaceResult, StatusNotification, type StatusParams } from '../shared/protocol';
-import { codeActionsFor, skippedDiagnostic, toDiagnostic } from './convert';
+import { codeActionsFor, hoverFor, skippedDiagnostic, toDiagnostic } from './convert';
 import { PackageFacts } from './packageFacts';
 import { WorkspaceAnalyzer } from './workspaceAnalysis';
 
@@ -207,6 +207,7 @@ connection.onInitialize(async (params) => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      hoverProvider: true,
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'golab-server' },
@@ -312,6 +313,8 @@ connection.onCodeAction((params) => {
   const findings = findingsByUri.get(params.textDocument.uri) ?? [];
   return codeActionsFor(params.textDocument.uri, findings, params.context.diagnostics);
 });
+
+connection.onHover((params) => hoverFor(findingsByUri.get(params.textDocument.uri) ?? [], params.position));
 
 connection.onRequest(AnalyzeWorkspaceRequest, () => analyzeWorkspace());
 

@@ -129,6 +129,20 @@ describe('language server over LSP', function () {
     assert.strictEqual(d.relatedInformation?.[0].location.range.start.line, 5, 'first related: the loop variable');
   });
 
+  it('explains a finding on hover, with its quick fixes and a link to the rule page', async () => {
+    const [d] = client.diagnostics.get(loopUri) ?? [];
+    const hover = (await client.conn.sendRequest('textDocument/hover', { textDocument: { uri: loopUri }, position: d.range.start })) as {
+      contents: { kind: string; value: string };
+    } | null;
+    assert.ok(hover, 'no hover on the finding');
+    assert.strictEqual(hover.contents.kind, 'markdown');
+    assert.match(hover.contents.value, /\*\*closure\/loopvar\*\* — Loop variable captured/);
+    assert.match(hover.contents.value, /Pass 'v' to the closure as an argument/);
+    assert.match(hover.contents.value, /\[Rule documentation\]\(file:\/\/.*media\/rules\/closure\/loopvar\.md\)/);
+    const nothing = await client.conn.sendRequest('textDocument/hover', { textDocument: { uri: loopUri }, position: { line: 0, character: 0 } });
+    assert.strictEqual(nothing, null);
+  });
+
   it('offers quick fixes whose edits remove the finding when applied as an edit', async () => {
     const diagnostics = client.diagnostics.get(loopUri) ?? [];
     const actions = (await client.conn.sendRequest('textDocument/codeAction', {
