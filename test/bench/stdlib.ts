@@ -5,6 +5,7 @@
  *   - parse + analysis, 1 thread, in-process (the cost of the rules on top of parsing)
  *   - parse + analysis, AnalysisPool with N threads (what `golab check` and the server do)
  *   - anchor: `gofmt -l` over the same files (Go's own parser and printer), 1 and N procs
+ *   - anchor: `go vet -loopclosure -copylocks -lostcancel std cmd` (warm build cache)
  *
  *   node out/test/bench/stdlib.js [--root DIR] [--threads N] [--limit N]
  */
@@ -12,7 +13,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeText, type FileAnalysisOptions, type FileResult } from '../../src/core/analysis/file';
+import { analyzePackage, analyzeText, type FileAnalysisOptions, type FileResult } from '../../src/core/analysis/file';
 import { GoVersionResolver } from '../../src/core/analysis/goVersion';
 import { GoParser, ParseTimeoutError } from '../../src/core/analysis/parser';
 import type { Finding } from '../../src/core/analysis/types';
@@ -24,6 +25,30 @@ import { goRoot, intFlag, machineLine, mb, ms, parseFlags, peakRss, table } from
 interface Source {
   file: string;
   text: string;
+}
+
+/**
+ * Times `go vet -loopclosure -copylocks -lostcancel std cmd` run from GOROOT/src, twice: the
+ * first fills the build cache with export data, the second is the comparable figure.
+ */
+function goVet(src: string): { wallMs: number; coldMs: number; findings: number; failed?: string } {
+  const run = () => {
+    const t0 = performance.now();
+    const r = spawnSync('go', ['vet', '-loopclosure', '-copylocks', '-lostcancel', 'std', 'cmd'], {
+      cwd: src,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 30 * 60_000,
+    });
+    const wallMs = performance.now() - t0;
+    // vet reports on stderr as file:line:col: message; package headers start with '#'.
+    const findings = (r.stderr ?? '').split('\n').filter((l) => /^\S+\.go:\d+:\d+: /.test(l)).length;
+    return { wallMs, findings, error: r.error?.message };
+  };
+  const cold = run();
+  if (cold.error) return { wallMs: 0, coldMs: 0, findings: 0, failed: cold.error };
+  const warm = run();
+  return { wallMs: warm.wallMs, coldMs: cold.wallMs, findings: warm.findings, failed: warm.error };
 }
 
 /** Runs `gofmt -l` over `files` in argument-list-sized chunks; returns wall ms and what it printed. */
@@ -141,10 +166,13 @@ async function main(): Promise<void> {
   const parseOnlyMs = performance.now() - t1;
   const rssAfterParse = peakRss();
 
-  // 2. Parse + analysis, one thread, in-process (the same work a pool thread does per file).
+  // 2. Parse + analysis, one thread, in-process: a directory at a time, as a pool thread does,
+  // so each file's rules know the types its siblings declare.
+  const byDir = new Map<string, Source[]>();
+  for (const s of sources) byDir.set(path.dirname(s.file), [...(byDir.get(path.dirname(s.file)) ?? []), s]);
   const single: FileResult[] = [];
   const t2 = performance.now();
-  for (const s of sources) single.push(analyzeText(parser, resolver, s.file, s.text, options));
+  for (const dir of byDir.values()) single.push(...analyzePackage(parser, resolver, dir, options));
   const singleMs = performance.now() - t2;
   const singleParseMs = single.reduce((n, r) => n + r.parseMs, 0);
   const singleAnalyzeMs = single.reduce((n, r) => n + r.analyzeMs, 0);
@@ -161,6 +189,9 @@ async function main(): Promise<void> {
   // 4. Anchor: Go's own parser (and printer) over the same files.
   const gofmt1 = gofmt(files, 1);
   const gofmtN = gofmt(files, threads);
+  // 5. Anchor: go vet with the analyzers closest to ours, on the same packages. It type-checks,
+  // so it needs compiled export data: a first run fills the build cache, the timed run is warm.
+  const vet = flags.root || flags.limit ? undefined : goVet(root);
 
   const rows: string[][] = [
     ['pass', 'wall', 'throughput', 'vs parse-only 1t', 'vs gofmt -l (1 proc)'],
@@ -215,8 +246,16 @@ async function main(): Promise<void> {
       ['our parse only / gofmt -l (1 proc)', ratio(parseOnlyMs, gofmt1.wallMs), ''],
       ['our parse + analysis / gofmt -l (1 proc)', ratio(singleMs, gofmt1.wallMs), ''],
       [`our pool ${threads} threads / gofmt -l (${threads} procs)`, ratio(multiMs, gofmtN.wallMs), ''],
+      ...(vet?.wallMs ? [[`our pool ${threads} threads / go vet -loopclosure -copylocks -lostcancel (warm cache)`, ratio(multiMs, vet.wallMs), '']] : []),
     ]),
   );
+  if (vet) {
+    console.log(
+      vet.failed
+        ? `  go vet: failed: ${vet.failed}`
+        : `  go vet -loopclosure -copylocks -lostcancel std cmd: ${ms(vet.wallMs)} warm (first run ${ms(vet.coldMs)}), ${vet.findings} findings`,
+    );
+  } else console.log('  go vet anchor: only on the whole GOROOT/src (no --root/--limit)');
 
   console.log(
     `\npeak RSS (process.resourceUsage().maxRSS, a high-water mark; pool workers are threads of this ` +
