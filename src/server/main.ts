@@ -5,6 +5,7 @@
  * client's output channel through connection.console.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
   CodeActionKind,
@@ -104,6 +105,17 @@ function analyzeOpen(uri: string): void {
     connection.console.error(`analysis of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
   sendStatus('idle');
+}
+
+/**
+ * Schedules the open documents of the package in `dir` (other than `except`): a type declared
+ * in one file (a struct that holds a mutex) changes what the rules find in its siblings.
+ */
+function scheduleSiblings(dir: string, except?: string): void {
+  for (const uri of documents.keys()) {
+    const p = uriToPath(uri);
+    if (uri !== except && p && path.dirname(p) === dir) schedule(uri);
+  }
 }
 
 function schedule(uri: string): void {
@@ -259,6 +271,9 @@ connection.onDidChangeTextDocument(({ textDocument: td, contentChanges }) => {
     if (c.get(td.uri)?.text !== text) c.open(td.uri, td.version, text);
   });
   schedule(td.uri);
+  const changed = uriToPath(td.uri);
+  const entry = cache?.get(td.uri);
+  if (changed && entry && packageFacts?.update(changed, entry)) scheduleSiblings(path.dirname(changed), td.uri);
 });
 
 connection.onDidCloseTextDocument(async ({ textDocument: td }) => {
@@ -293,6 +308,9 @@ connection.onDidChangeWatchedFiles(async ({ changes }) => {
     }
   }
   if (goModChanged) return reanalyzeEverything();
+  for (const dir of new Set(changes.map((c) => uriToPath(c.uri)).filter((p): p is string => !!p?.endsWith('.go')).map((p) => path.dirname(p)))) {
+    scheduleSiblings(dir);
+  }
   if (!config.analysis.enable || !config.analysis.workspaceDiagnostics) return;
   for (const change of changes) {
     const file = uriToPath(change.uri);

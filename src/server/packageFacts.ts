@@ -15,7 +15,7 @@ export interface OpenDocument {
 
 export class PackageFacts {
   private readonly disk = new Map<string, { mtimeMs: number; facts: FileTypeFacts | undefined }>();
-  private readonly open = new Map<string, { version: number; facts: FileTypeFacts }>();
+  private readonly open = new Map<string, { version: number; facts: FileTypeFacts; json: string }>();
   private readonly listings = new Map<string, string[]>();
 
   constructor(
@@ -53,8 +53,19 @@ export class PackageFacts {
     const cached = this.open.get(file);
     if (cached?.version === doc.version) return cached.facts;
     const facts = extractTypeFacts(doc.tree, file);
-    this.open.set(file, { version: doc.version, facts });
+    this.open.set(file, { version: doc.version, facts, json: JSON.stringify(facts) });
     return facts;
+  }
+
+  /**
+   * Records the facts of an edited open document; true when its declarations changed (a
+   * field or method added, an import renamed), so its siblings need re-analysis. Most
+   * keystrokes are inside function bodies and change nothing here.
+   */
+  update(file: string, doc: OpenDocument): boolean {
+    const before = this.open.get(file)?.json;
+    this.openFacts(file, doc);
+    return before !== undefined && before !== this.open.get(file)?.json;
   }
 
   private listing(dir: string): string[] {
