@@ -1,0 +1,3 @@
+module example.com/lockkit
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/usersvc
+
+go 1.22
