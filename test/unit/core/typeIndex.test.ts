@@ -86,8 +86,9 @@ describe('type index', () => {
     assert.deepStrictEqual(index.lockIn('Named'), { kind: 'sync.RWMutex', path: [] });
     assert.deepStrictEqual(index.lockIn('Gen[int]'), { kind: 'sync/atomic.Pointer', path: ['v'] });
     assert.deepStrictEqual(index.lockIn('Guarded'), { kind: 'noCopy', path: ['_'] });
-    // Embeds holds *Counter (shared, fine) and Plain, whose Group (b.go, unresolved `sync`) is not known.
     assert.strictEqual(index.lockIn('Shared'), undefined);
+    // Embeds holds Plain by value (whose wg is a WaitGroup) and *Counter, which is shared.
+    assert.deepStrictEqual(index.lockIn('Embeds'), { kind: 'sync.WaitGroup', path: ['Plain', 'wg'] });
     assert.strictEqual(index.lockIn('*Counter'), undefined);
     assert.strictEqual(index.lockIn('[]Counter'), undefined);
     assert.deepStrictEqual(index.lockIn('[4]Counter'), { kind: 'sync.Mutex', path: ['mu'] });

@@ -116,7 +116,12 @@ export function extractTypeFacts(tree: Tree, path: string): FileTypeFacts {
           const fieldType = decl.childForFieldName('type');
           if (!fieldType) continue;
           const names = decl.childrenForFieldName('name').filter((n): n is Node => n !== null);
-          if (names.length === 0) fields.push({ name: embeddedName(fieldType), type: canon(fieldType), embedded: true });
+          if (names.length === 0) {
+            // tree-sitter-go writes the `*` of an embedded `*T` as a token beside the type,
+            // not as a pointer_type node: without it a shared *T would look like a copied T.
+            const pointer = decl.children.some((c) => c?.type === '*');
+            fields.push({ name: embeddedName(fieldType), type: `${pointer ? '*' : ''}${canon(fieldType)}`, embedded: true });
+          }
           for (const n of names) fields.push({ name: n.text, type: canon(fieldType), embedded: false });
         }
         facts.structs[name] = fields;
