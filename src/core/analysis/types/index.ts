@@ -118,6 +118,17 @@ export class PackageIndex {
     return found;
   }
 
+  private lockHolders?: Set<string>;
+
+  /** The package's own types that hold a lock by value (computed once per index). */
+  lockHoldingTypes(): ReadonlySet<string> {
+    if (!this.lockHolders) {
+      this.lockHolders = new Set();
+      for (const name of [...this.structs.keys(), ...this.named.keys()]) if (this.lockIn(name)) this.lockHolders.add(name);
+    }
+    return this.lockHolders;
+  }
+
   /** Fields of a struct type of this package (`T` or `*T`): name -> canonical type. */
   structFields(type: string): ReadonlyMap<string, string> | undefined {
     const fields = this.structs.get(baseOf(type.replace(/^\*/, '')));
