@@ -17,7 +17,7 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisTimeoutError, analyzeTree } from '../core/analysis/analyze';
+import { AnalysisMemo, AnalysisTimeoutError, analyzeTree } from '../core/analysis/analyze';
 import { tooLargeMessage, type FileAnalysisOptions, type FileResult } from '../core/analysis/file';
 import { GoVersionResolver } from '../core/analysis/goVersion';
 import { GoParser, ParseTimeoutError } from '../core/analysis/parser';
@@ -49,6 +49,8 @@ const documents = new Map<string, TextDocument>();
 /** Findings (with their fixes) behind every published diagnostic, by URI, for code actions. */
 const findingsByUri = new Map<string, Finding[]>();
 const pending = new Map<string, NodeJS.Timeout>();
+/** Per open document: findings of declarations a keystroke did not touch are reused. */
+const memos = new Map<string, AnalysisMemo>();
 
 /** Debounce so that a burst of keystrokes publishes once, after the last one. */
 const ANALYSIS_DELAY_MS = 80;
@@ -99,7 +101,9 @@ function analyzeOpen(uri: string): void {
     const liveTree = (f: string) => cache?.get(pathToFileURL(f).toString());
     const pkg = uriToPath(uri) ? packageFacts?.indexFor(file, entry, liveTree) : undefined;
     const options = { version: resolver.resolve(file, entry.text), severities: config.analysis.rules, timeoutMs: config.analysis.timeoutMs, path: file, pkg };
-    publish(uri, analyzeTree(entry.tree, entry.text, options));
+    let memo = memos.get(uri);
+    if (!memo) memos.set(uri, (memo = new AnalysisMemo()));
+    publish(uri, analyzeTree(entry.tree, entry.text, options, memo));
   } catch (e) {
     if (e instanceof AnalysisTimeoutError) return publish(uri, [], [skippedDiagnostic(`not analysed: ${e.message} (golab.analysis.timeoutMs)`)]);
     connection.console.error(`analysis of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -278,6 +282,7 @@ connection.onDidChangeTextDocument(({ textDocument: td, contentChanges }) => {
 
 connection.onDidCloseTextDocument(async ({ textDocument: td }) => {
   documents.delete(td.uri);
+  memos.delete(td.uri);
   cache?.close(td.uri);
   const closedPath = uriToPath(td.uri);
   if (closedPath) packageFacts?.forget(closedPath);

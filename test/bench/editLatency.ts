@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeTree } from '../../src/core/analysis/analyze';
+import { AnalysisMemo, analyzeTree } from '../../src/core/analysis/analyze';
 import { GoVersionResolver } from '../../src/core/analysis/goVersion';
 import { GoParser } from '../../src/core/analysis/parser';
 import { TreeCache } from '../../src/core/analysis/treeCache';
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   const parser = await GoParser.create();
   const resolver = new GoVersionResolver();
   const cache = new TreeCache(parser, { maxEntries: 4, parseTimeoutMs: timeoutMs });
+  const memo = new AnalysisMemo();
   const uri = `file://${file}`;
   const opened = cache.open(uri, 1, original);
   const first = cache.get(uri);
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const entry = cache.get(uri);
     if (!entry) throw new Error('tree cache lost the document');
-    findings = analyzeTree(entry.tree, entry.text, { version: resolver.resolve(file, entry.text) }).length;
+    // The server keeps a memo per document: only the edited declaration is re-analysed.
+    findings = analyzeTree(entry.tree, entry.text, { version: resolver.resolve(file, entry.text), path: file }, memo).length;
     const t2 = performance.now();
     if (parsed.incremental) incrementalParses++;
     parseTimes.push(t1 - t0);

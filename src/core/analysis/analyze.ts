@@ -3,9 +3,8 @@
  * directives, and adds the "ignore" quick fix to every finding.
  *
  * The unit of analysis is a top-level declaration: every rule looks at closures and the
- * function around them, never across declarations. (Reusing the findings of declarations an
- * edit did not touch was measured and dropped: keying them cost more than re-analysing, at
- * most 8 ms on the largest stdlib files.)
+ * function around them (and the package's declared types), never across declarations. That
+ * lets an {@link AnalysisMemo} reuse the findings of every declaration an edit did not touch.
  */
 import type { Tree } from './parser';
 import type { VersionSource } from './goVersion';
@@ -16,7 +15,7 @@ import { RULES } from './rules';
 import { findSuppressions, isSuppressed, suppressionComment } from './suppress';
 import { indentationOf, lineStarts } from './syntax';
 import { extractTypeFacts, PackageIndex } from './types/index';
-import type { Finding, SeveritySetting } from './types';
+import type { Finding, Range, SeveritySetting } from './types';
 
 export interface AnalysisOptions {
   version: VersionSource;
@@ -36,14 +35,73 @@ export interface AnalysisOptions {
 /** Top-level nodes that cannot contain a closure. */
 const INERT = new Set(['package_clause', 'import_declaration', 'comment', 'type_declaration']);
 
-function rawFindings(tree: Tree, file: FileFacts, version: VersionSource, path: string, pkg: PackageIndex): RawFinding[] {
+function shiftRange(r: Range, lines: number): Range {
+  return { start: { line: r.start.line + lines, character: r.start.character }, end: { line: r.end.line + lines, character: r.end.character } };
+}
+
+/** Moves a finding by whole lines (its declaration moved; its text did not change). */
+function shift(f: RawFinding, lines: number): RawFinding {
+  if (lines === 0) return f;
+  return {
+    ...f,
+    range: shiftRange(f.range, lines),
+    related: f.related.map((r) => ({ ...r, range: shiftRange(r.range, lines) })),
+    fixes: f.fixes.map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ ...e, range: shiftRange(e.range, lines) })) })),
+  };
+}
+
+/**
+ * Findings of each top-level declaration from the previous analysis of a document, so a
+ * keystroke re-runs the rules on the edited declaration only. Keyed by the declaration's
+ * text and column, the Go version and the package's declarations (a type declared elsewhere
+ * changes what a rule finds); stored relative to the declaration's first line.
+ */
+export class AnalysisMemo {
+  private entries = new Map<string, RawFinding[]>();
+  private next = new Map<string, RawFinding[]>();
+  hits = 0;
+  misses = 0;
+
+  /** Returns the declaration's findings, computing them only when its key is new. */
+  lookup(key: string, startLine: number, compute: () => RawFinding[]): RawFinding[] {
+    const cached = this.entries.get(key);
+    if (cached) {
+      this.hits++;
+      this.next.set(key, cached);
+      return cached.map((f) => shift(f, startLine));
+    }
+    this.misses++;
+    const found = compute();
+    this.next.set(key, found.map((f) => shift(f, -startLine)));
+    return found;
+  }
+
+  /** Keeps only the declarations seen in the run that just ended, so memory tracks the file. */
+  endRun(): void {
+    this.entries = this.next;
+    this.next = new Map();
+  }
+}
+
+/** Declarations larger than this are re-analysed every time: keying them costs more than it saves. */
+const MEMO_MAX_CHARS = 64 * 1024;
+
+function rawFindings(tree: Tree, file: FileFacts, version: VersionSource, path: string, pkg: PackageIndex, memo?: AnalysisMemo): RawFinding[] {
   const out: RawFinding[] = [];
+  const prefix = memo ? `${version.version.major}.${version.version.minor}|${version.origin}|${pkg.fingerprint()}|` : '';
   for (const unit of tree.rootNode.namedChildren) {
     if (!unit || INERT.has(unit.type)) continue;
     file.checkDeadline();
-    const ctx = new RuleContext(tree, file, version, path, pkg, unit);
-    for (const rule of RULES) out.push(...rule.check(ctx));
+    const compute = (): RawFinding[] => {
+      const ctx = new RuleContext(tree, file, version, path, pkg, unit);
+      return RULES.flatMap((rule) => rule.check(ctx));
+    };
+    if (memo && unit.endIndex - unit.startIndex <= MEMO_MAX_CHARS) {
+      const key = `${prefix}${unit.type}|${unit.startPosition.column}|${unit.text}`;
+      out.push(...memo.lookup(key, unit.startPosition.row, compute));
+    } else out.push(...compute());
   }
+  memo?.endRun();
   return out;
 }
 
@@ -51,7 +109,7 @@ function rawFindings(tree: Tree, file: FileFacts, version: VersionSource, path: 
  * Analyses one file. Never throws on odd syntax (rules see an error-tolerant tree); throws
  * {@link AnalysisTimeoutError} when `options.timeoutMs` runs out.
  */
-export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions): Finding[] {
+export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions, memo?: AnalysisMemo): Finding[] {
   const timeoutMs = options.timeoutMs ?? Infinity;
   const file = new FileFacts(text, performance.now() + timeoutMs, timeoutMs);
   const path = options.path ?? '<unsaved>.go';
@@ -60,7 +118,7 @@ export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions):
   let starts: number[] | undefined;
   const severityOf = new Map(RULES.map((r) => [r.meta.code, options.severities?.[r.meta.code] ?? r.meta.defaultSeverity]));
   const findings: Finding[] = [];
-  for (const raw of rawFindings(tree, file, options.version, path, options.pkg ?? new PackageIndex([extractTypeFacts(tree, path)]))) {
+  for (const raw of rawFindings(tree, file, options.version, path, options.pkg ?? new PackageIndex([extractTypeFacts(tree, path)]), memo)) {
     const severity = severityOf.get(raw.code) ?? 'warning';
     if (severity === 'off') continue;
     const line = raw.range.start.line;

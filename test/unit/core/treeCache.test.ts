@@ -95,3 +95,34 @@ describe('TreeCache (incremental re-parse)', () => {
   });
 });
 
+
+describe('AnalysisMemo (findings reused across edits)', () => {
+  it('gives the same findings as a fresh analysis after every edit, re-analysing little', async () => {
+    const fs = await import('fs');
+    const path = await import('path');
+    const { fixtures } = await import('../../support/paths');
+    const { analyzeTree, AnalysisMemo } = await import('../../../src/core/analysis/analyze');
+    const { GoVersionResolver } = await import('../../../src/core/analysis/goVersion');
+    const parser = await GoParser.create();
+    const file = path.join(fixtures, 'analysis', 'closure', 'go121', 'loopvar.go');
+    let text = fs.readFileSync(file, 'utf8');
+    const version = new GoVersionResolver().resolve(file, text);
+    const cache = new TreeCache(parser);
+    cache.open('m', 1, text);
+    const memo = new AnalysisMemo();
+    const next = rng(7);
+    const inserts = ['\n', 'x', '\n\n', '// c\n', ' ', 'type T struct{ mu sync.Mutex }\n'];
+    for (let i = 0; i < 120; i++) {
+      const start = Math.floor(next() * text.length);
+      const change: ContentChange = { range: { start: positionOf(text, start), end: positionOf(text, start) }, text: inserts[Math.floor(next() * inserts.length)] };
+      text = text.slice(0, start) + change.text + text.slice(start);
+      cache.change('m', i + 2, [change], text);
+      const tree = cache.get('m')!.tree;
+      const memoised = analyzeTree(tree, text, { version, path: file }, memo);
+      const fresh = analyzeTree(tree, text, { version, path: file });
+      assert.deepStrictEqual(memoised, fresh, `edit ${i}`);
+    }
+    assert.ok(memo.hits > memo.misses, `memo reused little: ${memo.hits} hits, ${memo.misses} misses`);
+    cache.dispose();
+  });
+});

@@ -62,6 +62,17 @@ export class PackageIndex {
     }
   }
 
+  private print?: string;
+
+  /**
+   * A string that changes whenever any declaration of the package changes: findings of a
+   * declaration depend on the types declared elsewhere, so cached findings are keyed by it.
+   */
+  fingerprint(): string {
+    this.print ??= JSON.stringify([...this.files.values()].map((f) => ({ ...f, path: '' })).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
+    return this.print;
+  }
+
   /** Local name -> import path for the file at `path`. */
   imports(path: string): ReadonlyMap<string, string> {
     return new Map(Object.entries(this.files.get(path)?.imports ?? {}));
