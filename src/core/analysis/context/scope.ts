@@ -175,18 +175,21 @@ export function selectorCalls(ctx: RuleContext, names: readonly string[]): Selec
 const occurrenceCache = new WeakMap<object, Map<string, number[]>>();
 
 /**
- * Offsets of `needle` in the file, found once per file: scanning from each unit would search
- * to the end of the file for every unit that lacks it, quadratic in a file of many functions.
+ * Offsets (in the file) of `needle` inside the current unit. The unit's text is searched as
+ * a slice, so a search never runs on past the unit's end: re-analysing one edited declaration
+ * of a large file then costs that declaration, not the file.
  */
 export function occurrences(ctx: RuleContext, needle: string): number[] {
-  let byNeedle = occurrenceCache.get(ctx.file);
-  if (!byNeedle) occurrenceCache.set(ctx.file, (byNeedle = new Map()));
-  let offsets = byNeedle.get(needle);
+  let byKey = occurrenceCache.get(ctx.file);
+  if (!byKey) occurrenceCache.set(ctx.file, (byKey = new Map()));
+  const { startIndex, endIndex } = ctx.scope;
+  const key = `${startIndex}:${needle}`;
+  let offsets = byKey.get(key);
   if (offsets) return offsets;
   offsets = [];
-  const { text } = ctx;
-  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) offsets.push(i);
-  byNeedle.set(needle, offsets);
+  const unit = ctx.text.slice(startIndex, endIndex);
+  for (let i = unit.indexOf(needle); i !== -1; i = unit.indexOf(needle, i + needle.length)) offsets.push(startIndex + i);
+  byKey.set(key, offsets);
   return offsets;
 }
 

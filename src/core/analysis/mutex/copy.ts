@@ -265,15 +265,22 @@ interface FileGate {
   fieldUses: number[];
 }
 
-const gates = new WeakMap<FileFacts, FileGate>();
+const gates = new WeakMap<FileFacts, Map<number, FileGate>>();
 
-/** One pass over the file's words, shared by all its units. */
+/**
+ * One pass over the words of the unit (a top-level declaration), with offsets in the file.
+ * Scoped to the unit, not the file, so that re-analysing one edited declaration of a large
+ * file does not rescan the whole file on every keystroke.
+ */
 function fileGate(ctx: RuleContext): FileGate {
-  let gate = gates.get(ctx.file);
+  let perUnit = gates.get(ctx.file);
+  if (!perUnit) gates.set(ctx.file, (perUnit = new Map()));
+  let gate = perUnit.get(ctx.scope.id);
   if (gate) return gate;
   gate = { lockWords: [], valueUses: [], derefs: [], fieldUses: [] };
-  gates.set(ctx.file, gate);
-  const { text } = ctx;
+  perUnit.set(ctx.scope.id, gate);
+  const base = ctx.scope.startIndex;
+  const text = ctx.text.slice(base, ctx.scope.endIndex);
   const fields = new Set<string>();
   const addFields = (type: string, depth: number) => {
     for (const [name, t] of ctx.pkg.structFields(type) ?? []) {
@@ -289,6 +296,9 @@ function fileGate(ctx: RuleContext): FileGate {
   // Most files neither import sync nor belong to a package with a lock-holding type: nothing
   // they say can copy a lock, and the word scan below is the costliest part of this rule.
   if (syncNames.size === 0 && ctx.pkg.lockHoldingTypes().size === 0 && ctx.pkg.dotImports(ctx.path).length === 0) return gate;
+  // Lock-holding fields of every such type of the package, whether or not this unit names the
+  // type: `s.inner` may copy a lock when `s` was declared elsewhere.
+  for (const t of ctx.pkg.lockHoldingTypes()) addFields(t, 0);
   const word = /[A-Za-z_]\w*/g;
   for (let m = word.exec(text); m; m = word.exec(text)) {
     const at = m.index;
@@ -307,16 +317,16 @@ function fileGate(ctx: RuleContext): FileGate {
       continue;
     }
     if (!isLockish(ctx, name)) continue;
-    gate.lockWords.push(at);
+    gate.lockWords.push(base + at);
     addFields(name, 0);
-    if (isValueTypeUse(text, at, end)) gate.valueUses.push(at);
+    if (isValueTypeUse(text, at, end)) gate.valueUses.push(base + at);
   }
   // Fields that hold a lock by value, wherever they are selected (`.inner`).
   if (fields.size > 0) {
-    for (const m of text.matchAll(new RegExp(`\\.(?:${[...fields].join('|')})\\b`, 'g'))) gate.fieldUses.push(m.index);
+    for (const m of text.matchAll(new RegExp(`\\.(?:${[...fields].join('|')})\\b`, 'g'))) gate.fieldUses.push(base + m.index);
   }
   // `*p` where a value is taken (after `=`, `:=`, `return`, `(` or `,`), not `*T` in a type.
-  for (const m of text.matchAll(/(?:[=(,]|\breturn)[ \t]*\*[ \t]*[A-Za-z_]/g)) gate.derefs.push(m.index);
+  for (const m of text.matchAll(/(?:[=(,]|\breturn)[ \t]*\*[ \t]*[A-Za-z_]/g)) gate.derefs.push(base + m.index);
   return gate;
 }
 

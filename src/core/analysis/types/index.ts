@@ -69,7 +69,19 @@ export class PackageIndex {
    * declaration depend on the types declared elsewhere, so cached findings are keyed by it.
    */
   fingerprint(): string {
-    this.print ??= JSON.stringify([...this.files.values()].map((f) => ({ ...f, path: '' })).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
+    if (this.print === undefined) {
+      const json = JSON.stringify([...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+      // A short digest: the print is part of a cache key per declaration, and a long key
+      // would be copied and hashed once per declaration on every keystroke.
+      let h1 = 0x811c9dc5;
+      let h2 = 0x01000193;
+      for (let i = 0; i < json.length; i++) {
+        const c = json.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      }
+      this.print = `${json.length.toString(36)}.${(h1 >>> 0).toString(36)}.${(h2 >>> 0).toString(36)}`;
+    }
     return this.print;
   }
 
