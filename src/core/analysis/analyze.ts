@@ -111,7 +111,7 @@ function rawFindings(tree: Tree, file: FileFacts, version: VersionSource, path: 
  */
 export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions, memo?: AnalysisMemo): Finding[] {
   const timeoutMs = options.timeoutMs ?? Infinity;
-  const file = new FileFacts(text, performance.now() + timeoutMs, timeoutMs);
+  const file = new FileFacts(text, performance.now() + timeoutMs, timeoutMs, memo !== undefined);
   const path = options.path ?? '<unsaved>.go';
   const suppressions = findSuppressions(text);
   // Computed once, only if some finding needs it: a file may have thousands of findings.

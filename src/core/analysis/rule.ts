@@ -27,7 +27,19 @@ export class FileFacts {
     /** performance.now() value after which analysis gives up. */
     readonly deadline = Infinity,
     readonly timeoutMs = 0,
+    /**
+     * Whether rules should search the text of the unit they analyse rather than the whole
+     * file once: true when only a few edited declarations are re-analysed (a memo serves the
+     * rest), where a whole-file scan per keystroke would dominate; false for a cold analysis
+     * of every declaration, where one scan of the file is cheapest.
+     */
+    readonly perUnitScans = false,
   ) {}
+
+  /** The [start, end) range rule text searches cover for `scope` (see {@link perUnitScans}). */
+  scanRange(scope: Node): [number, number] {
+    return this.perUnitScans ? [scope.startIndex, scope.endIndex] : [0, this.text.length];
+  }
 
   /** Throws {@link AnalysisTimeoutError} once the budget is spent; rules call it per closure. */
   checkDeadline(): void {

@@ -175,14 +175,14 @@ export function selectorCalls(ctx: RuleContext, names: readonly string[]): Selec
 const occurrenceCache = new WeakMap<object, Map<string, number[]>>();
 
 /**
- * Offsets (in the file) of `needle` inside the current unit. The unit's text is searched as
- * a slice, so a search never runs on past the unit's end: re-analysing one edited declaration
- * of a large file then costs that declaration, not the file.
+ * Offsets (in the file) of `needle`: in the whole file, found once per file, for a cold
+ * analysis; in the current unit's text only when a few edited declarations are re-analysed
+ * (the slice keeps a search from running on past the unit). Callers filter by range.
  */
 export function occurrences(ctx: RuleContext, needle: string): number[] {
   let byKey = occurrenceCache.get(ctx.file);
   if (!byKey) occurrenceCache.set(ctx.file, (byKey = new Map()));
-  const { startIndex, endIndex } = ctx.scope;
+  const [startIndex, endIndex] = ctx.file.scanRange(ctx.scope);
   const key = `${startIndex}:${needle}`;
   let offsets = byKey.get(key);
   if (offsets) return offsets;

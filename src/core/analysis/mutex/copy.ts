@@ -266,21 +266,40 @@ interface FileGate {
 }
 
 const gates = new WeakMap<FileFacts, Map<number, FileGate>>();
+const lockFields = new WeakMap<object, Set<string>>();
+
+/** Names of fields, of any struct of the package, that hold a lock by value (three levels deep). */
+function packageLockFields(ctx: RuleContext): Set<string> {
+  let fields = lockFields.get(ctx.pkg);
+  if (fields) return fields;
+  const found = new Set<string>();
+  const add = (type: string, depth: number): void => {
+    for (const [name, t] of ctx.pkg.structFields(type) ?? []) {
+      if (!ctx.pkg.lockIn(t) || found.has(name)) continue;
+      found.add(name);
+      if (depth < 3) add(t, depth + 1);
+    }
+  };
+  for (const t of ctx.pkg.lockHoldingTypes()) add(t, 0);
+  fields = found;
+  lockFields.set(ctx.pkg, fields);
+  return fields;
+}
 
 /**
- * One pass over the words of the unit (a top-level declaration), with offsets in the file.
- * Scoped to the unit, not the file, so that re-analysing one edited declaration of a large
- * file does not rescan the whole file on every keystroke.
+ * One pass over the words of the file (cold analysis), or of the unit alone when only edited
+ * declarations are re-analysed, so a keystroke does not rescan a large file; offsets are in
+ * the file and consumers filter them by unit.
  */
 function fileGate(ctx: RuleContext): FileGate {
   let perUnit = gates.get(ctx.file);
   if (!perUnit) gates.set(ctx.file, (perUnit = new Map()));
-  let gate = perUnit.get(ctx.scope.id);
+  const [base, end] = ctx.file.scanRange(ctx.scope);
+  let gate = perUnit.get(base);
   if (gate) return gate;
   gate = { lockWords: [], valueUses: [], derefs: [], fieldUses: [] };
-  perUnit.set(ctx.scope.id, gate);
-  const base = ctx.scope.startIndex;
-  const text = ctx.text.slice(base, ctx.scope.endIndex);
+  perUnit.set(base, gate);
+  const text = ctx.text.slice(base, end);
   const fields = new Set<string>();
   const addFields = (type: string, depth: number) => {
     for (const [name, t] of ctx.pkg.structFields(type) ?? []) {
@@ -297,8 +316,8 @@ function fileGate(ctx: RuleContext): FileGate {
   // they say can copy a lock, and the word scan below is the costliest part of this rule.
   if (syncNames.size === 0 && ctx.pkg.lockHoldingTypes().size === 0 && ctx.pkg.dotImports(ctx.path).length === 0) return gate;
   // Lock-holding fields of every such type of the package, whether or not this unit names the
-  // type: `s.inner` may copy a lock when `s` was declared elsewhere.
-  for (const t of ctx.pkg.lockHoldingTypes()) addFields(t, 0);
+  // type: `s.inner` may copy a lock when `s` was declared elsewhere. Computed once per package.
+  for (const f of packageLockFields(ctx)) fields.add(f);
   const word = /[A-Za-z_]\w*/g;
   for (let m = word.exec(text); m; m = word.exec(text)) {
     const at = m.index;

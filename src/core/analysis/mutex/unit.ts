@@ -51,15 +51,37 @@ const LOCK_CALL = /\.\s*(RLock|RUnlock|Lock|Unlock)\(\s*\)/g;
 
 /** Per file: `unit start:needle` -> whether the unit's text holds the needle. */
 const occurrences = new WeakMap<FileFacts, Map<string, boolean>>();
+/** Per file: needle -> sorted offsets in the whole file (cold analysis). */
+const fileOffsets = new WeakMap<FileFacts, Map<string, number[]>>();
 
 /**
- * Whether `needle` occurs in the unit's text. The unit is searched as a slice, so a search
- * never runs past its end, and re-analysing one edited declaration costs that declaration.
+ * Whether `needle` occurs in the unit's text: by one scan of the file and a binary search per
+ * unit in a cold analysis; by searching the unit's slice alone when only edited declarations
+ * are re-analysed, so a keystroke costs that declaration, not the file.
  */
 export function unitContains(ctx: RuleContext, needle: string): boolean {
   let byKey = occurrences.get(ctx.file);
   if (!byKey) occurrences.set(ctx.file, (byKey = new Map()));
   const { startIndex, endIndex } = ctx.scope;
+  if (!ctx.file.perUnitScans) {
+    // Cold analysis of every declaration: one scan of the file, then a search per unit.
+    let offsets = fileOffsets.get(ctx.file)?.get(needle);
+    if (!offsets) {
+      offsets = [];
+      for (let i = ctx.text.indexOf(needle); i !== -1; i = ctx.text.indexOf(needle, i + needle.length)) offsets.push(i);
+      let byNeedle = fileOffsets.get(ctx.file);
+      if (!byNeedle) fileOffsets.set(ctx.file, (byNeedle = new Map()));
+      byNeedle.set(needle, offsets);
+    }
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] < startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && offsets[lo] + needle.length <= endIndex;
+  }
   const key = `${startIndex}:${needle}`;
   let found = byKey.get(key);
   if (found === undefined) {
