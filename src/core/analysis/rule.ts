@@ -66,7 +66,7 @@ export class FileFacts {
 }
 
 /** The first index in sorted `xs` whose value is >= `v`. */
-function lowerBound(xs: readonly number[], v: number): number {
+export function lowerBound(xs: readonly number[], v: number): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {

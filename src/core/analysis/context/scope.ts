@@ -5,7 +5,7 @@
  * questions and most files have no context at all (then every rule returns at once).
  */
 import type { Node } from '../parser';
-import type { RuleContext } from '../rule';
+import { lowerBound, type RuleContext } from '../rule';
 import { findDeclarationBelow, isFunction } from '../syntax';
 
 /** Import paths whose presence makes a file worth looking at for this family. */
@@ -193,17 +193,7 @@ export function occurrences(ctx: RuleContext, needle: string): number[] {
   return offsets;
 }
 
-/** The first index in sorted `xs` whose value is >= `v`. */
-export function lowerBound(xs: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { lowerBound };
 
 /** Calls `pkg.name(...)` where `pkg` is the local name of `importPath` in this file. */
 export function packageCalls(ctx: RuleContext, info: FileInfo, importPath: string, names: readonly string[]): SelectorCall[] {

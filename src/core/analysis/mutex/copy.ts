@@ -8,7 +8,7 @@
  * is unknown the rule says nothing.
  */
 import type { Node } from '../parser';
-import type { FileFacts, RawFinding, Rule, RuleContext } from '../rule';
+import { type FileFacts, lowerBound, type RawFinding, type Rule, type RuleContext } from '../rule';
 import { findDeclarationBelow, hasToken, nodeRange, toPosition } from '../syntax';
 import type { Fix, Range } from '../types';
 import type { LockPath } from '../types/index';
@@ -371,15 +371,8 @@ function isValueTypeUse(text: string, start: number, end: number): boolean {
 
 /** Whether one of the sorted offsets falls inside the unit. */
 function inUnit(ctx: RuleContext, offsets: readonly number[]): boolean {
-  const { startIndex, endIndex } = ctx.scope;
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (offsets[mid] < startIndex) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < offsets.length && offsets[lo] < endIndex;
+  const lo = lowerBound(offsets, ctx.scope.startIndex);
+  return lo < offsets.length && offsets[lo] < ctx.scope.endIndex;
 }
 
 /** The identifier an expression starts from: `s` in `s.inner`, `*p`, `xs[i].mu`. */

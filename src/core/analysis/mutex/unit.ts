@@ -5,7 +5,7 @@
  * mutex rule asks first.
  */
 import type { Node } from '../parser';
-import type { FileFacts, RuleContext } from '../rule';
+import { type FileFacts, lowerBound, type RuleContext } from '../rule';
 
 /** The four methods whose pairing the rules check. */
 export type LockOp = 'Lock' | 'Unlock' | 'RLock' | 'RUnlock';
@@ -73,13 +73,7 @@ export function unitContains(ctx: RuleContext, needle: string): boolean {
       if (!byNeedle) fileOffsets.set(ctx.file, (byNeedle = new Map()));
       byNeedle.set(needle, offsets);
     }
-    let lo = 0;
-    let hi = offsets.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offsets[mid] < startIndex) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(offsets, startIndex);
     return lo < offsets.length && offsets[lo] + needle.length <= endIndex;
   }
   const key = `${startIndex}:${needle}`;
