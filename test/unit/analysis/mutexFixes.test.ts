@@ -11,22 +11,9 @@ import * as path from 'path';
 import { analyzeText } from '../../../src/core/analysis/file';
 import { GoVersionResolver } from '../../../src/core/analysis/goVersion';
 import { GoParser } from '../../../src/core/analysis/parser';
-import type { Finding, TextEdit } from '../../../src/core/analysis/types';
+import type { Finding } from '../../../src/core/analysis/types';
+import { applyEdits } from '../../support/edits';
 import { fixtures } from '../../support/paths';
-
-// Not imported from fixes.test.ts: every test file is its own bundle, and importing another
-// test file would register its suite twice.
-function offsetOf(text: string, p: { line: number; character: number }): number {
-  let offset = 0;
-  for (let i = 0; i < p.line; i++) offset = text.indexOf('\n', offset) + 1;
-  return offset + p.character;
-}
-
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => offsetOf(text, b.range.start) - offsetOf(text, a.range.start));
-  for (const e of sorted) text = text.slice(0, offsetOf(text, e.range.start)) + e.newText + text.slice(offsetOf(text, e.range.end));
-  return text;
-}
 
 const dir = path.join(fixtures, 'analysis', 'mutex', 'locks');
 const FILES = ['copy.go', 'unlock.go', 'pairing.go', 'waitgroup.go', 'generics.go', 'buildtag.go'];
