@@ -11,7 +11,7 @@ import type { Node } from '../parser';
 import { type FileFacts, lowerBound, type RawFinding, type Rule, type RuleContext } from '../rule';
 import { findDeclarationBelow, hasToken, nodeRange, toPosition } from '../syntax';
 import type { Fix, Range } from '../types';
-import type { LockPath } from '../types/index';
+import type { LockPath, PackageIndex } from '../types/index';
 import { innermost, unitFunctions } from './unit';
 
 const CODE = 'mutex/copy';
@@ -173,13 +173,6 @@ function candidateNames(ctx: RuleContext): Candidates {
   // Lock-holding type names are found in the declarations' own text (a parameter's type,
   // a `var`'s type or value, a `:=`'s right side): far less text than the whole unit.
   const fields = new Set<string>();
-  const addFields = (type: string, depth: number) => {
-    for (const [name, t] of ctx.pkg.structFields(type) ?? []) {
-      if (!ctx.pkg.lockIn(t) || fields.has(name)) continue;
-      fields.add(name);
-      if (depth < 3) addFields(t, depth + 1);
-    }
-  };
   const lockTypes = new Set<string>();
   const checked = new Set<string>();
   /** Whether `text` names a type that holds a lock (remembering those it finds). */
@@ -192,7 +185,7 @@ function candidateNames(ctx: RuleContext): Candidates {
       checked.add(word);
       if (isLockish(ctx, word)) {
         lockTypes.add(word);
-        addFields(word, 0);
+        addLockFields(ctx.pkg, word, fields);
         found = true;
       }
     }
@@ -272,18 +265,19 @@ const lockFields = new WeakMap<object, Set<string>>();
 function packageLockFields(ctx: RuleContext): Set<string> {
   let fields = lockFields.get(ctx.pkg);
   if (fields) return fields;
-  const found = new Set<string>();
-  const add = (type: string, depth: number): void => {
-    for (const [name, t] of ctx.pkg.structFields(type) ?? []) {
-      if (!ctx.pkg.lockIn(t) || found.has(name)) continue;
-      found.add(name);
-      if (depth < 3) add(t, depth + 1);
-    }
-  };
-  for (const t of ctx.pkg.lockHoldingTypes()) add(t, 0);
-  fields = found;
+  fields = new Set<string>();
+  for (const t of ctx.pkg.lockHoldingTypes()) addLockFields(ctx.pkg, t, fields);
   lockFields.set(ctx.pkg, fields);
   return fields;
+}
+
+/** Adds to `into` the fields of `type` that hold a lock by value, three struct levels deep. */
+function addLockFields(pkg: PackageIndex, type: string, into: Set<string>, depth = 0): void {
+  for (const [name, t] of pkg.structFields(type) ?? []) {
+    if (!pkg.lockIn(t) || into.has(name)) continue;
+    into.add(name);
+    if (depth < 3) addLockFields(pkg, t, into, depth + 1);
+  }
 }
 
 /**
@@ -300,14 +294,6 @@ function fileGate(ctx: RuleContext): FileGate {
   gate = { lockWords: [], valueUses: [], derefs: [], fieldUses: [] };
   perUnit.set(base, gate);
   const text = ctx.text.slice(base, end);
-  const fields = new Set<string>();
-  const addFields = (type: string, depth: number) => {
-    for (const [name, t] of ctx.pkg.structFields(type) ?? []) {
-      if (!ctx.pkg.lockIn(t) || fields.has(name)) continue;
-      fields.add(name);
-      if (depth < 3) addFields(t, depth + 1);
-    }
-  };
   // Only two kinds of words can name a lock-holding type: a type of this package, or a
   // `pkg.Name` whose package is sync or sync/atomic. Checking just those keeps this pass
   // at the cost of one regex scan.
@@ -317,7 +303,7 @@ function fileGate(ctx: RuleContext): FileGate {
   if (syncNames.size === 0 && ctx.pkg.lockHoldingTypes().size === 0 && ctx.pkg.dotImports(ctx.path).length === 0) return gate;
   // Lock-holding fields of every such type of the package, whether or not this unit names the
   // type: `s.inner` may copy a lock when `s` was declared elsewhere. Computed once per package.
-  for (const f of packageLockFields(ctx)) fields.add(f);
+  const fields = packageLockFields(ctx);
   const word = /[A-Za-z_]\w*/g;
   for (let m = word.exec(text); m; m = word.exec(text)) {
     const at = m.index;
@@ -337,7 +323,6 @@ function fileGate(ctx: RuleContext): FileGate {
     }
     if (!isLockish(ctx, name)) continue;
     gate.lockWords.push(base + at);
-    addFields(name, 0);
     if (isValueTypeUse(text, at, end)) gate.valueUses.push(base + at);
   }
   // Fields that hold a lock by value, wherever they are selected (`.inner`).
