@@ -14,6 +14,7 @@ import * as path from 'path';
 import { analyzeText, type FileAnalysisOptions } from '../../src/core/analysis/file';
 import { GoVersionResolver } from '../../src/core/analysis/goVersion';
 import { GoParser } from '../../src/core/analysis/parser';
+import { prng } from '../bench/lib/synthetic';
 
 /** One real Go file a variant starts from. */
 export interface FuzzSource {
@@ -140,18 +141,6 @@ export const TOKENS: readonly string[] = [
   'type T[K comparable, V any] struct{',
 ];
 
-/** mulberry32: a tiny seeded PRNG; Math.random cannot be seeded and would not reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seed per (run seed, variant index), so a variant does not depend on those before it. */
 function variantSeed(seed: number, index: number): number {
   return Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35);
@@ -267,7 +256,7 @@ const MUTATIONS: ReadonlyArray<readonly [string, Mutation]> = [
  * run reproduces from its file even after the source list has changed (files added).
  */
 export function makeVariant(sources: readonly FuzzSource[], seed: number, index: number, source?: FuzzSource): Variant {
-  const r = rng(variantSeed(seed, index));
+  const r = prng(variantSeed(seed, index));
   const drawn = sources[int(r, sources.length)];
   source ??= drawn;
   let text = source.text;
@@ -322,7 +311,7 @@ export function collectSources(o: SourceOptions): FuzzSource[] {
   const files: string[] = [];
   if (o.goroot) {
     const all = listGo(path.join(o.goroot, 'src')).filter((f) => fs.statSync(f).size <= o.maxBytes);
-    const r = rng(o.seed ^ 0x5bd1e995);
+    const r = prng(o.seed ^ 0x5bd1e995);
     // A partial Fisher-Yates shuffle: the first `sample` entries are a uniform sample.
     for (let i = 0; i < Math.min(o.sample, all.length); i++) {
       const j = i + int(r, all.length - i);
