@@ -87,8 +87,13 @@ export class PackageIndex {
 
   /** Local name -> import path for the file at `path`. */
   imports(path: string): ReadonlyMap<string, string> {
-    return new Map(Object.entries(this.files.get(path)?.imports ?? {}));
+    // Rules ask per declaration: build each file's map once.
+    let map = this.importMaps.get(path);
+    if (!map) this.importMaps.set(path, (map = new Map(Object.entries(this.files.get(path)?.imports ?? {}))));
+    return map;
   }
+
+  private readonly importMaps = new Map<string, Map<string, string>>();
 
   dotImports(path: string): readonly string[] {
     return this.files.get(path)?.dotImports ?? [];
