@@ -282,6 +282,7 @@ connection.onDidChangeTextDocument(({ textDocument: td, contentChanges }) => {
 
 connection.onDidCloseTextDocument(async ({ textDocument: td }) => {
   documents.delete(td.uri);
+  memos.get(td.uri)?.dispose();
   memos.delete(td.uri);
   cache?.close(td.uri);
   const closedPath = uriToPath(td.uri);

@@ -11,12 +11,19 @@ import { extractTypeFacts, type FileTypeFacts, PackageIndex } from '../core/anal
 export interface OpenDocument {
   version: number;
   tree: Tree;
+  /** The tree's text. */
+  text: string;
 }
 
+/** How long a sibling's facts read from disk are trusted without a stat. */
+const DISK_RECHECK_MS = 2000;
+
 export class PackageFacts {
-  private readonly disk = new Map<string, { mtimeMs: number; facts: FileTypeFacts | undefined }>();
+  private readonly disk = new Map<string, { mtimeMs: number; facts: FileTypeFacts | undefined; checkedAt: number }>();
   private readonly open = new Map<string, { version: number; facts: FileTypeFacts; json: string }>();
   private readonly listings = new Map<string, string[]>();
+  /** The last index built per package (directory and package name), with the facts it holds. */
+  private readonly indexes = new Map<string, { facts: FileTypeFacts[]; index: PackageIndex }>();
 
   constructor(
     private readonly parser: GoParser,
@@ -46,14 +53,27 @@ export class PackageFacts {
       const f = live ? this.openFacts(sibling, live) : this.diskFacts(sibling);
       if (f && f.packageName === own.packageName) facts.push(f);
     }
-    return new PackageIndex(facts);
+    // Most keystrokes leave every file's facts as they were (same objects, see openFacts):
+    // reuse the index then, and with it its fingerprint, instead of rebuilding both.
+    const key = `${path.dirname(file)}\0${own.packageName}`;
+    const last = this.indexes.get(key);
+    if (last && last.facts.length === facts.length && last.facts.every((f, i) => f === facts[i])) return last.index;
+    const index = new PackageIndex(facts);
+    this.indexes.set(key, { facts, index });
+    return index;
   }
 
   private openFacts(file: string, doc: OpenDocument): FileTypeFacts {
     const cached = this.open.get(file);
     if (cached?.version === doc.version) return cached.facts;
-    const facts = extractTypeFacts(doc.tree, file);
-    this.open.set(file, { version: doc.version, facts, json: JSON.stringify(facts) });
+    const facts = extractTypeFacts(doc.tree, file, doc.text);
+    const json = JSON.stringify(facts);
+    // Unchanged facts keep their identity, so the package index built from them is reused.
+    if (cached?.json === json) {
+      this.open.set(file, { ...cached, version: doc.version });
+      return cached.facts;
+    }
+    this.open.set(file, { version: doc.version, facts, json });
     return facts;
   }
 
@@ -82,6 +102,11 @@ export class PackageFacts {
   }
 
   private diskFacts(file: string): FileTypeFacts | undefined {
+    // A keystroke asks for every sibling's facts; a package may have a hundred files. Their
+    // changes arrive as watched-file events (invalidate), so a recent check is trusted and
+    // the stat only guards clients that watch nothing.
+    const recent = this.disk.get(file);
+    if (recent && performance.now() - recent.checkedAt < DISK_RECHECK_MS) return recent.facts;
     let mtimeMs: number;
     try {
       mtimeMs = fs.statSync(file).mtimeMs;
@@ -89,19 +114,23 @@ export class PackageFacts {
       return undefined;
     }
     const cached = this.disk.get(file);
-    if (cached?.mtimeMs === mtimeMs) return cached.facts;
+    if (cached?.mtimeMs === mtimeMs) {
+      cached.checkedAt = performance.now();
+      return cached.facts;
+    }
     let facts: FileTypeFacts | undefined;
     try {
-      const tree = this.parser.parse(fs.readFileSync(file, 'utf8'), null, this.timeoutMs());
+      const text = fs.readFileSync(file, 'utf8');
+      const tree = this.parser.parse(text, null, this.timeoutMs());
       try {
-        facts = extractTypeFacts(tree, file);
+        facts = extractTypeFacts(tree, file, text);
       } finally {
         tree.delete();
       }
     } catch {
       facts = undefined; // unreadable or too slow to parse: that file lends no type knowledge
     }
-    this.disk.set(file, { mtimeMs, facts });
+    this.disk.set(file, { mtimeMs, facts, checkedAt: performance.now() });
     return facts;
   }
 }

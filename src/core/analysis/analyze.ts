@@ -12,7 +12,7 @@ import { AnalysisTimeoutError, FileFacts, type RawFinding, RuleContext } from '.
 
 export { AnalysisTimeoutError };
 import { RULES } from './rules';
-import { findSuppressions, isSuppressed, suppressionComment } from './suppress';
+import { findSuppressions, isSuppressed, type Suppression, suppressionComment } from './suppress';
 import { indentationOf, lineStarts } from './syntax';
 import { extractTypeFacts, PackageIndex } from './types/index';
 import type { Finding, Range, SeveritySetting } from './types';
@@ -52,56 +52,99 @@ function shift(f: RawFinding, lines: number): RawFinding {
 
 /**
  * Findings of each top-level declaration from the previous analysis of a document, so a
- * keystroke re-runs the rules on the edited declaration only. Keyed by the declaration's
- * text and column, the Go version and the package's declarations (a type declared elsewhere
- * changes what a rule finds); stored relative to the declaration's first line.
+ * keystroke re-runs the rules on the edited declaration only. Stored relative to the
+ * declaration's first line, and keyed by the Go version, the package's declarations (a type
+ * declared elsewhere changes what a rule finds), the declaration's column and its syntax
+ * node's identity. An incremental parse reuses the subtree of every declaration the edit did
+ * not touch (tree-sitter never mutates a shared subtree: an edit copies the path to it), and
+ * the memo keeps a copy of the last tree it saw, so no subtree address of a live key can be
+ * freed and handed to a different declaration. The key costs nothing to build whatever the
+ * declaration's size; after a full parse every declaration simply misses once.
+ *
+ * Call {@link dispose} when the document goes away.
  */
 export class AnalysisMemo {
   private entries = new Map<string, RawFinding[]>();
   private next = new Map<string, RawFinding[]>();
+  private retained: Tree | undefined;
   hits = 0;
   misses = 0;
 
-  /** Returns the declaration's findings, computing them only when its key is new. */
-  lookup(key: string, startLine: number, compute: () => RawFinding[]): RawFinding[] {
-    const cached = this.entries.get(key);
+  /**
+   * Returns the declaration's findings, computing them only when neither of its keys is known:
+   * `idKey` (its subtree's identity) is free to build; `textKey` (its text, built only on a miss
+   * of the first, and not at all for huge declarations) catches declarations the parser
+   * rebuilt although their text did not change.
+   */
+  lookup(idKey: string, textKey: (() => string | undefined), startLine: number, compute: () => RawFinding[]): RawFinding[] {
+    let cached = this.entries.get(idKey);
+    const text = cached ? undefined : textKey();
+    if (!cached && text !== undefined) cached = this.entries.get(text);
+    let found: RawFinding[];
     if (cached) {
       this.hits++;
-      this.next.set(key, cached);
-      return cached.map((f) => shift(f, startLine));
+      found = cached;
+    } else {
+      this.misses++;
+      found = compute().map((f) => shift(f, -startLine));
     }
-    this.misses++;
-    const found = compute();
-    this.next.set(key, found.map((f) => shift(f, -startLine)));
-    return found;
+    this.next.set(idKey, found);
+    if (text !== undefined) this.next.set(text, found);
+    return found.map((f) => shift(f, startLine));
   }
 
-  /** Keeps only the declarations seen in the run that just ended, so memory tracks the file. */
-  endRun(): void {
+  /**
+   * Keeps only the declarations seen in the run that just ended, so memory tracks the file,
+   * and holds `tree` (a cheap copy sharing its subtrees) for the identity keys of the next run.
+   */
+  endRun(tree: Tree): void {
     this.entries = this.next;
+    this.next = new Map();
+    const previous = this.retained;
+    this.retained = tree.copy();
+    previous?.delete();
+  }
+
+  /** Frees the retained tree; the memo starts empty if used again. */
+  dispose(): void {
+    this.retained?.delete();
+    this.retained = undefined;
+    this.entries = new Map();
     this.next = new Map();
   }
 }
 
-/** Declarations larger than this are re-analysed every time: keying them costs more than it saves. */
+/** Declarations larger than this are keyed by identity only: a text key would cost more than it saves. */
 const MEMO_MAX_CHARS = 64 * 1024;
 
-function rawFindings(tree: Tree, file: FileFacts, version: VersionSource, path: string, pkg: PackageIndex, memo?: AnalysisMemo): RawFinding[] {
+function rawFindings(tree: Tree, text: string, file: FileFacts, version: VersionSource, path: string, pkg: PackageIndex, memo?: AnalysisMemo): RawFinding[] {
   const out: RawFinding[] = [];
   const prefix = memo ? `${version.version.major}.${version.version.minor}|${version.origin}|${pkg.fingerprint()}|` : '';
-  for (const unit of tree.rootNode.namedChildren) {
-    if (!unit || INERT.has(unit.type)) continue;
-    file.checkDeadline();
-    const compute = (): RawFinding[] => {
-      const ctx = new RuleContext(tree, file, version, path, pkg, unit);
-      return RULES.flatMap((rule) => rule.check(ctx));
-    };
-    if (memo && unit.endIndex - unit.startIndex <= MEMO_MAX_CHARS) {
-      const key = `${prefix}${unit.type}|${unit.startPosition.column}|${unit.text}`;
-      out.push(...memo.lookup(key, unit.startPosition.row, compute));
-    } else out.push(...compute());
+  // A cursor, not rootNode.namedChildren: a file may have a thousand declarations, and with a
+  // memo most need no Node object at all (a keystroke re-analyses one of them).
+  const cursor = tree.walk();
+  try {
+    for (let more = cursor.gotoFirstChild(); more; more = cursor.gotoNextSibling()) {
+      if (!cursor.nodeIsNamed || INERT.has(cursor.nodeType)) continue;
+      file.checkDeadline();
+      const compute = (): RawFinding[] => {
+        const ctx = new RuleContext(tree, file, version, path, pkg, cursor.currentNode);
+        return RULES.flatMap((rule) => rule.check(ctx));
+      };
+      if (!memo) {
+        out.push(...compute());
+        continue;
+      }
+      const { startIndex, endIndex } = cursor;
+      const { row, column } = cursor.startPosition;
+      const head = `${prefix}${column}|`;
+      const textKey = () => (endIndex - startIndex <= MEMO_MAX_CHARS ? `${head}${text.slice(startIndex, endIndex)}` : undefined);
+      out.push(...memo.lookup(`${head}#${cursor.nodeId}:${endIndex - startIndex}`, textKey, row, compute));
+    }
+  } finally {
+    cursor.delete();
   }
-  memo?.endRun();
+  memo?.endRun(tree);
   return out;
 }
 
@@ -113,16 +156,17 @@ export function analyzeTree(tree: Tree, text: string, options: AnalysisOptions, 
   const timeoutMs = options.timeoutMs ?? Infinity;
   const file = new FileFacts(text, performance.now() + timeoutMs, timeoutMs, memo !== undefined);
   const path = options.path ?? '<unsaved>.go';
-  const suppressions = findSuppressions(text);
+  // Read only if some finding is left to silence: it scans the whole text on every keystroke.
+  let suppressions: Suppression[] | undefined;
   // Computed once, only if some finding needs it: a file may have thousands of findings.
   let starts: number[] | undefined;
   const severityOf = new Map(RULES.map((r) => [r.meta.code, options.severities?.[r.meta.code] ?? r.meta.defaultSeverity]));
   const findings: Finding[] = [];
-  for (const raw of rawFindings(tree, file, options.version, path, options.pkg ?? new PackageIndex([extractTypeFacts(tree, path)]), memo)) {
+  for (const raw of rawFindings(tree, text, file, options.version, path, options.pkg ?? new PackageIndex([extractTypeFacts(tree, path, text)]), memo)) {
     const severity = severityOf.get(raw.code) ?? 'warning';
     if (severity === 'off') continue;
     const line = raw.range.start.line;
-    if (isSuppressed(raw.code, line, suppressions)) continue;
+    if (isSuppressed(raw.code, line, (suppressions ??= findSuppressions(text)))) continue;
     const at = { line, character: 0 };
     findings.push({
       ...raw,

@@ -79,7 +79,7 @@ export function analyzePackage(
     const t0 = performance.now();
     try {
       const tree = parser.parse(text, null, options.parseTimeoutMs);
-      const facts = options.parseOnly ? undefined : extractTypeFacts(tree, file);
+      const facts = options.parseOnly ? undefined : extractTypeFacts(tree, file, text);
       return { file, text, tree, facts, base, parseMs: performance.now() - t0 };
     } catch (e) {
       if (!(e instanceof ParseTimeoutError)) throw e;

@@ -47,22 +47,25 @@ export class FileFacts {
   }
 
   /**
-   * Offsets of every `func` keyword candidate followed by `(`, in one pass over the file:
-   * scanning a string is far cheaper than visiting every node (a 3 MB generated file has
-   * 670k nodes and almost no closures).
+   * Offsets of every `func` keyword candidate followed by `(` in `scope`: scanning a string is
+   * far cheaper than visiting every node (a 3 MB generated file has 670k nodes and almost no
+   * closures). A cold analysis scans the file once for all declarations; a re-analysis of
+   * edited declarations scans only theirs (see {@link perUnitScans}).
    */
-  funcCandidates(): number[] {
-    if (this.funcOffsets) return this.funcOffsets;
-    const { text } = this;
-    const out: number[] = [];
-    for (let i = text.indexOf('func'); i !== -1; i = text.indexOf('func', i + 4)) {
-      let j = i + 4;
-      while (text[j] === ' ' || text[j] === '\t') j++;
-      if (text[j] === '(') out.push(i);
-    }
-    this.funcOffsets = out;
-    return out;
+  funcCandidates(scope: Node): number[] {
+    if (this.perUnitScans) return scanFunc(this.text, scope.startIndex, scope.endIndex);
+    return (this.funcOffsets ??= scanFunc(this.text, 0, this.text.length));
   }
+}
+
+function scanFunc(text: string, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('func', start); i !== -1 && i < end; i = text.indexOf('func', i + 4)) {
+    let j = i + 4;
+    while (text[j] === ' ' || text[j] === '\t') j++;
+    if (text[j] === '(') out.push(i);
+  }
+  return out;
 }
 
 /** The first index in sorted `xs` whose value is >= `v`. */
@@ -113,7 +116,7 @@ export class RuleContext {
     if (this.funcLiterals) return this.funcLiterals;
     const out: Node[] = [];
     const { scope } = this;
-    const offsets = this.file.funcCandidates();
+    const offsets = this.file.funcCandidates(scope);
     for (let k = lowerBound(offsets, scope.startIndex); k < offsets.length && offsets[k] < scope.endIndex; k++) {
       const keyword = scope.descendantForIndex(offsets[k], offsets[k] + 4);
       const literal = keyword?.type === 'func' ? keyword.parent : null;

@@ -24,9 +24,10 @@ function factsOf(parser: GoParser, file: string, timeoutMs: number): FileTypeFac
     const { mtimeMs } = fs.statSync(file);
     const cached = siblingFacts.get(file);
     if (cached?.mtimeMs === mtimeMs) return cached.facts;
-    const tree = parser.parse(fs.readFileSync(file, 'utf8'), null, timeoutMs);
+    const text = fs.readFileSync(file, 'utf8');
+    const tree = parser.parse(text, null, timeoutMs);
     try {
-      const facts = extractTypeFacts(tree, file);
+      const facts = extractTypeFacts(tree, file, text);
       siblingFacts.set(file, { mtimeMs, facts });
       return facts;
     } finally {

@@ -5,14 +5,14 @@
  * after checking that the lock really is a mutex (see {@link isKnownMutex}).
  */
 import type { Node } from '../parser';
-import type { FileFacts, RawFinding, Rule, RuleContext } from '../rule';
+import type { RawFinding, Rule, RuleContext } from '../rule';
 import { findDeclarationBelow, nodeRange } from '../syntax';
 import type { Fix, Related, Severity, TextEdit } from '../types';
 import { deleteStatement, insertAfter, insertBeforeExit, lineOf } from './edits';
 import { findCounterpart, flatText } from './counterpart';
 import { type Exit, type FlowHooks, type FlowResult, walkFunction } from './flow';
 import { isKnownMutex, isKnownWaitGroup } from './kinds';
-import { type LockCall, mutexUnit, readLockCall, receiverName, type Side, within } from './unit';
+import { type LockCall, mutexUnit, receiverName, within } from './unit';
 
 /** Findings of the flow rules for one unit, by code. */
 type ByCode = Map<string, RawFinding[]>;
@@ -22,10 +22,6 @@ const cache = new WeakMap<RuleContext, ByCode>();
 /** Names of functions that take a lock for their caller on purpose. */
 const LOCK_HELPER = /lock|acquire|enter|begin|start|grab|hold/i;
 
-/** Per receiver type: method -> the receiver-relative keys (`.mu`, or `` for an embedded mutex) it locks first thing. */
-type MethodTable = Map<string, Map<string, Array<{ suffix: string; side: Side }>>>;
-const methodTables = new WeakMap<FileFacts, MethodTable>();
-
 function receiverTypeName(fn: Node): string | undefined {
   let t = fn.childForFieldName('receiver')?.namedChildren[0]?.childForFieldName('type') ?? null;
   if (t?.type === 'pointer_type') t = t.namedChildren[0];
@@ -33,46 +29,12 @@ function receiverTypeName(fn: Node): string | undefined {
   return t?.type === 'type_identifier' ? t.text : undefined;
 }
 
-/**
- * The methods of this file that lock a field of their receiver as one of their top-level
- * statements, before any unlock of it (so not "called with the lock held" helpers that
- * release and re-take it). One level of calls: what those methods call is not followed.
- */
-function methodTable(ctx: RuleContext): MethodTable {
-  let table = methodTables.get(ctx.file);
-  if (table) return table;
-  table = new Map();
-  methodTables.set(ctx.file, table);
-  for (const m of ctx.tree.rootNode.namedChildren) {
-    if (m?.type !== 'method_declaration') continue;
-    const recv = receiverName(m);
-    const type = receiverTypeName(m);
-    const name = m.childForFieldName('name')?.text;
-    const body = m.childForFieldName('body');
-    if (!recv || !type || !name || !body || !body.text.includes('Lock()')) continue;
-    const list = body.namedChildren.find((c) => c?.type === 'statement_list');
-    const entries: Array<{ suffix: string; side: Side }> = [];
-    for (const stmt of list?.namedChildren ?? []) {
-      if (stmt?.type !== 'expression_statement') continue;
-      const call = stmt.namedChildren[0];
-      const lc = call ? readLockCall(call, m) : undefined;
-      if (!lc?.acquire || (lc.key !== recv && !lc.key.startsWith(`${recv}.`))) continue;
-      const before = ctx.text.slice(body.startIndex, stmt.startIndex);
-      if (before.includes(`${lc.key}.Unlock(`) || before.includes(`${lc.key}.RUnlock(`)) continue;
-      entries.push({ suffix: lc.key.slice(recv.length), side: lc.side });
-    }
-    if (entries.length === 0) continue;
-    let methods = table.get(type);
-    if (!methods) table.set(type, (methods = new Map()));
-    methods.set(name, entries);
-  }
-  return table;
-}
-
 function hooksFor(ctx: RuleContext, fn: Node, byCall: ReadonlyMap<number, LockCall>): FlowHooks {
   const recv = receiverName(fn);
   const type = recv ? receiverTypeName(fn) : undefined;
-  const methods = type ? methodTable(ctx).get(type) : undefined;
+  // The package's methods of this receiver type (any file of the package) that lock it first
+  // thing: calling one with that lock held is a double lock.
+  const methods = type ? ctx.pkg.methodsOf(type) : undefined;
   return {
     byCall,
     methodLocks(call) {
@@ -80,7 +42,7 @@ function hooksFor(ctx: RuleContext, fn: Node, byCall: ReadonlyMap<number, LockCa
       const callee = call.childForFieldName('function');
       if (callee?.type !== 'selector_expression' || callee.childForFieldName('operand')?.text !== recv) return [];
       const method = callee.childForFieldName('field')?.text ?? '';
-      return (methods.get(method) ?? []).map((e) => ({ key: recv + e.suffix, side: e.side, method }));
+      return (methods.get(method)?.locks ?? []).map((e) => ({ key: recv + e.suffix, side: e.side, method }));
     },
     isWaitGroupWait(call) {
       const callee = call.childForFieldName('function');

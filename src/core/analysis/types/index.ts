@@ -6,7 +6,7 @@
  */
 import type { Node } from '../parser';
 import { findDeclarationBelow, isFunction } from '../syntax';
-import { canonicalize, type FieldFact, type FileTypeFacts } from './facts';
+import { canonicalize, type FieldFact, type FileTypeFacts, type MethodLock } from './facts';
 
 export { extractTypeFacts, type FileTypeFacts } from './facts';
 
@@ -46,7 +46,7 @@ export class PackageIndex {
   private readonly files = new Map<string, FileTypeFacts>();
   private readonly structs = new Map<string, FieldFact[]>();
   private readonly named = new Map<string, string>();
-  private readonly methods = new Map<string, Map<string, { pointer: boolean }>>();
+  private readonly methods = new Map<string, Map<string, { pointer: boolean; locks?: readonly MethodLock[] }>>();
   private readonly lockCache = new Map<string, LockPath | null>();
 
   constructor(files: readonly FileTypeFacts[]) {
@@ -57,7 +57,7 @@ export class PackageIndex {
       for (const m of f.methods) {
         let set = this.methods.get(m.recv);
         if (!set) this.methods.set(m.recv, (set = new Map()));
-        set.set(m.name, { pointer: m.pointer });
+        set.set(m.name, { pointer: m.pointer, locks: m.locks });
       }
     }
   }
@@ -164,7 +164,7 @@ export class PackageIndex {
   }
 
   /** Methods declared on a type of this package, with whether the receiver is a pointer. */
-  methodsOf(type: string): ReadonlyMap<string, { pointer: boolean }> {
+  methodsOf(type: string): ReadonlyMap<string, { pointer: boolean; locks?: readonly MethodLock[] }> {
     return this.methods.get(baseOf(type.replace(/^\*/, ''))) ?? new Map();
   }
 
