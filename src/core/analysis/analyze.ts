@@ -126,6 +126,12 @@ function rawFindings(tree: Tree, text: string, file: FileFacts, version: Version
   try {
     for (let more = cursor.gotoFirstChild(); more; more = cursor.gotoNextSibling()) {
       if (!cursor.nodeIsNamed || INERT.has(cursor.nodeType)) continue;
+      const { startIndex, endIndex } = cursor;
+      // Every rule looks at calls, functions or go statements, all of which have a '('. Broken
+      // code (an unbalanced brace) can leave thousands of stray identifiers and literals at the
+      // top level; the rules' per-declaration set-up must not run on each of them.
+      const paren = text.indexOf('(', startIndex);
+      if (paren === -1 || paren >= endIndex) continue;
       file.checkDeadline();
       const compute = (): RawFinding[] => {
         const ctx = new RuleContext(tree, file, version, path, pkg, cursor.currentNode);
@@ -135,7 +141,6 @@ function rawFindings(tree: Tree, text: string, file: FileFacts, version: Version
         out.push(...compute());
         continue;
       }
-      const { startIndex, endIndex } = cursor;
       const { row, column } = cursor.startPosition;
       const head = `${prefix}${column}|`;
       const textKey = () => (endIndex - startIndex <= MEMO_MAX_CHARS ? `${head}${text.slice(startIndex, endIndex)}` : undefined);
