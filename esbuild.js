@@ -74,13 +74,16 @@ const configs = [
       analysisWorker: 'src/core/analysis/worker.ts',
     },
     outdir: dist,
-    external: ['vscode'],
+    // ssh2 (under dockerode, for ssh:// Docker hosts) loads this optional native module in a
+    // try/catch and does without it; bundling it is impossible (a .node binary).
+    external: ['vscode', 'cpu-features'],
   },
   {
     ...nodeBase,
     // The CLI shares dist/analysisWorker.js with the server, built once by the config above.
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: dist,
+    external: ['cpu-features'],
     banner: { js: '#!/usr/bin/env node' },
   },
   // The in-host integration suite runs inside the real extension host: vscode and mocha come
@@ -89,17 +92,17 @@ const configs = [
     ...nodeBase,
     entryPoints: { 'test/integration/index': 'test/integration/index.ts' },
     outdir: dist,
-    external: ['vscode', 'mocha'],
+    external: ['vscode', 'mocha', 'cpu-features'],
     sourcemap: true,
   },
   // Unit tests and benchmarks run under plain Node; each file is its own bundle so mocha can
   // load them one by one.
   {
     ...nodeBase,
-    entryPoints: [...listFiles('test/unit', /\.test\.ts$/), ...listFiles('test/bench', /\.ts$/)],
+    entryPoints: [...listFiles('test/unit', /\.test\.ts$/), ...listFiles('test/lab', /\.test\.ts$/), ...listFiles('test/bench', /\.ts$/)],
     outdir: path.join(root, 'out'),
     outbase: root,
-    external: ['mocha', 'web-tree-sitter', 'vscode-languageserver', 'vscode-languageserver-textdocument'],
+    external: ['mocha', 'web-tree-sitter', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'dockerode', 'tar-stream', 'cpu-features'],
     sourcemap: true,
   },
 ];

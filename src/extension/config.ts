@@ -20,6 +20,15 @@ export class Config {
         maxFileSizeMB: c.get('analysis.maxFileSizeMB'),
         timeoutMs: c.get('analysis.timeoutMs'),
       },
+      lab: {
+        baseImage: c.get('lab.baseImage'),
+        memory: c.get('lab.memory'),
+        cpus: c.get('lab.cpus'),
+        pids: c.get('lab.pids'),
+        network: c.get('lab.network'),
+        timeoutMinutes: c.get('lab.timeoutMinutes'),
+        codeLens: c.get('lab.codeLens'),
+      },
       trace: { server: c.get('trace.server') },
     });
   }
