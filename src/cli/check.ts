@@ -28,8 +28,10 @@ export interface CommandContext {
   stdoutIsTTY: boolean;
   interrupt: Interrupt;
   tool: { name: string; version: string; informationUri?: string };
-  /** The folder holding `media/rules/*.md` (the package root). */
+  /** The folder holding `media/rules/*.md` and `lab/` (the package root). */
   extensionRoot: string;
+  /** Live progress and output for long commands (stderr), before the result is written. */
+  stderr?: (text: string) => void;
 }
 
 /** The outcome of a command: its exit status, the document for stdout, and what follows it on stderr. */

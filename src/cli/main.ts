@@ -5,6 +5,7 @@
 import * as path from 'path';
 import manifest from '../../package.json';
 import { type CommandContext, type CommandResult, checkHelp, runCheck } from './check';
+import { raceHelp, runRaceCommand } from './race';
 import { EXIT, InputError, UsageError } from './errors';
 import { Interrupt } from './interrupt';
 
@@ -12,14 +13,16 @@ const USAGE = `golab: Go Concurrency Lab on the command line
 
 Usage:
   golab check [paths...] [flags]   find concurrency bugs in Go files
+  golab race [packages] [flags]    run go test -race in the lab container
   golab help [command]             show help for golab or a command
   golab --version                  print the version
 
-Run "golab check --help" for the flags and output formats of check.
+Run "golab <command> --help" for the flags and output formats of a command.
 `;
 
 const COMMANDS: Record<string, { run: (argv: readonly string[], ctx: CommandContext) => Promise<CommandResult>; help: () => string }> = {
   check: { run: runCheck, help: checkHelp },
+  race: { run: runRaceCommand, help: raceHelp },
 };
 
 /** A registered command; own keys only, so `golab toString` is an unknown command, not a crash. */
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
     tool: { name: 'golab', version, ...(informationUri() ? { informationUri: informationUri() } : {}) },
     // dist/cli.js sits one level below the package root, which holds media/rules/.
     extensionRoot: path.join(__dirname, '..'),
+    stderr: (text) => process.stderr.write(text),
   };
   let result: CommandResult;
   try {

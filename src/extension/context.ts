@@ -1,7 +1,10 @@
 /** What every command needs: the language client, the output channel, the status item. */
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { LabService } from './lab/labService';
+import type { RaceRunner } from './race/raceRunner';
 import type { StatusItem } from './status';
+import type { TestDiscovery } from './testing/discovery';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
@@ -10,6 +13,10 @@ export interface Ctx {
   /** The running client, or undefined while it is (re)starting or after it failed. */
   client(): LanguageClient | undefined;
   restartClient(): Promise<void>;
+  readonly lab: LabService;
+  readonly race: RaceRunner;
+  /** Test functions of the workspace (tree-sitter), shared by the Test Explorer and the CodeLenses. */
+  readonly tests: TestDiscovery;
 }
 
 /** A command factory: given the context, returns the command's handler. */

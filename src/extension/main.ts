@@ -8,9 +8,15 @@ import { StatusNotification, type StatusParams } from '../shared/protocol';
 import { createClient } from './client';
 import { COMMANDS } from './commands';
 import type { Ctx } from './context';
+import { LabService } from './lab/labService';
+import { RaceCodeLensProvider } from './race/codeLens';
+import { RaceDiagnostics } from './race/diagnostics';
+import { RaceRunner } from './race/raceRunner';
 import { StatusItem } from './status';
+import { GoTestController } from './testing/controller';
 
 let client: LanguageClient | undefined;
+let labService: LabService | undefined;
 
 async function startClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, status: StatusItem): Promise<void> {
   const c = createClient(context, output);
@@ -31,12 +37,26 @@ async function startClient(context: vscode.ExtensionContext, output: vscode.LogO
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Go Lab', { log: true });
   const status = new StatusItem();
-  context.subscriptions.push(output, status);
+  // The lab is disposed first (subscriptions dispose in reverse): its runs are cancelled and
+  // their containers removed before anything they report to goes away.
+  const diagnostics = new RaceDiagnostics();
+  const lab = new LabService(context, output);
+  labService = lab;
+  const race = new RaceRunner(lab, diagnostics);
+  const tests = new GoTestController(race, output);
+  context.subscriptions.push(output, status, diagnostics, race, tests, lab);
+  const lenses = new RaceCodeLensProvider(tests.discovery);
+  context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file', pattern: '**/*_test.go' }, lenses));
+  // Containers a crashed editor left behind; in the background, and only in a trusted workspace.
+  if (vscode.workspace.isTrusted) void lab.removeLeftovers();
 
   const ctx: Ctx = {
     extension: context,
     output,
     status,
+    lab,
+    race,
+    tests: tests.discovery,
     client: () => client,
     async restartClient() {
       const old = client;
@@ -59,5 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 export async function deactivate(): Promise<void> {
   const c = client;
   client = undefined;
-  await c?.stop();
+  // Containers first: a run's container must not outlive the editor.
+  await Promise.allSettled([labService?.shutdown(), c?.stop()]);
+  labService = undefined;
 }

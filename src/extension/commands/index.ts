@@ -2,6 +2,7 @@
 import type { CommandId } from '../../shared/commands';
 import type { CommandFactory } from '../context';
 import { analyzeWorkspace } from './analyzeWorkspace';
+import { raceRun, raceTest } from './raceRun';
 import { restartServer } from './restartServer';
 import { showOutput } from './showOutput';
 import { showRuleDocs } from './showRuleDocs';
@@ -11,4 +12,6 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   'golab.showRuleDocs': showRuleDocs,
   'golab.restartServer': restartServer,
   'golab.showOutput': showOutput,
+  'golab.race': raceRun,
+  'golab.raceTest': raceTest,
 };

@@ -22,7 +22,7 @@ const { descendants, killTree } = require('./processes');
 
 const testsEntry = path.join(repoRoot, 'dist', 'test', 'integration', 'index.js');
 const resultsFileName = '.golab-test-results.json'; // same name as in test/integration/index.ts
-const timeoutMs = Number(process.env.GOLAB_IT_TIMEOUT || 300) * 1000;
+const timeoutMs = Number(process.env.GOLAB_IT_TIMEOUT || 1800) * 1000;
 
 /** @typedef {{ title: string, state: 'passed'|'failed'|'pending', durationMs: number, error?: { message: string, stack?: string } }} TestResult */
 

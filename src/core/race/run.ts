@@ -1,0 +1,166 @@
+/**
+ * `go test -race` in the lab: builds the command line, streams the run's output as readable
+ * text while it arrives, parses it, and maps the race reports from container paths back to the
+ * workspace. Shared by the extension's commands, its Test Explorer run profile and `golab race`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DockerConnection } from '../lab/docker';
+import { ensureLabImage, hostGo, LOCAL_BASE, LOCAL_BASE_REPO } from '../lab/image';
+import { runInLab, WORKSPACE_MOUNT } from '../lab/runner';
+import type { LabImageOptions, LabLimits, LabProgress, LabRunResult } from '../lab/types';
+import { type RaceFinding, raceFindings } from './findings';
+import { GoTestOutputParser } from './parse';
+import { mapPaths, prefixMapper } from './sites';
+import type { GoTestRun } from './types';
+
+export interface LabSettings {
+  limits: LabLimits;
+  network: boolean;
+  timeoutMs: number;
+  image: LabImageOptions;
+}
+
+export interface RaceRequest {
+  /** The directory mounted into the lab (a workspace folder); every path below is inside it. */
+  workspace: string;
+  /** Directory `go test` runs in (the module root or below it); default the workspace. */
+  cwd?: string;
+  /** Package patterns relative to `cwd`: `./...`, `./pkg/x`, `.`. */
+  packages: string[];
+  /** `-run` pattern (`^TestX$`), if only some tests should run. */
+  run?: string;
+  /** `-bench` pattern: these benchmarks run once each (`-benchtime 1x`), under the race detector. */
+  bench?: string;
+  lab: LabSettings;
+  signal?: AbortSignal;
+  /** Readable output as it arrives (test2json events turned back into text). */
+  onOutput?: (text: string) => void;
+  onProgress?: (p: LabProgress) => void;
+}
+
+export interface RaceResult {
+  /** The parsed run, with race stacks mapped to host paths. */
+  run: GoTestRun;
+  /** Findings at the user's lines (files inside the workspace). */
+  findings: RaceFinding[];
+  lab: LabRunResult;
+  image: string;
+  /** The command run in the container. */
+  command: string[];
+}
+
+/** The directory of the nearest go.mod at or above `dir`, stopping at `stop`; undefined if none. */
+export function findModuleRoot(dir: string, stop: string): string | undefined {
+  let d = path.resolve(dir);
+  const top = path.resolve(stop);
+  for (;;) {
+    if (fs.existsSync(path.join(d, 'go.mod'))) return d;
+    if (d === top || path.dirname(d) === d) return undefined;
+    d = path.dirname(d);
+  }
+}
+
+/**
+ * `auto` picks a base image: the one this machine built with `local` for its Go version if it
+ * exists (no registry needed), else `golang:<major.minor>-bookworm` from the registry.
+ */
+export async function resolveBaseImage(conn: DockerConnection, baseImage: string): Promise<string> {
+  if (baseImage !== 'auto') return baseImage;
+  const go = await hostGo().catch(() => undefined);
+  const local = await conn.docker.listImages({ filters: { reference: [`${LOCAL_BASE_REPO}:*`] } }).catch(() => []);
+  if (local.length > 0) return LOCAL_BASE;
+  const m = go ? /go(\d+)\.(\d+)/.exec(go.version) : null;
+  return m ? `golang:${m[1]}.${m[2]}-bookworm` : 'golang:bookworm';
+}
+
+/** Turns test2json lines back into the text `go test` would have printed, as they stream in. */
+export class Test2JsonText {
+  private partial = '';
+
+  push(chunk: string): string {
+    this.partial += chunk;
+    const lines = this.partial.split('\n');
+    this.partial = lines.pop() ?? '';
+    return lines.map((l) => Test2JsonText.textOf(l)).join('');
+  }
+
+  flush(): string {
+    const rest = this.partial;
+    this.partial = '';
+    return rest ? Test2JsonText.textOf(rest) : '';
+  }
+
+  private static textOf(line: string): string {
+    if (!line.startsWith('{')) return `${line}\n`;
+    try {
+      const ev = JSON.parse(line) as { Action?: string; Output?: string };
+      return ev.Action === 'output' && typeof ev.Output === 'string' ? ev.Output : '';
+    } catch {
+      return `${line}\n`;
+    }
+  }
+}
+
+/** A `-run`/`-bench` pattern matching exactly `names`: `TestA` must not also run `TestAB`. */
+export function runPattern(names: readonly string[]): string {
+  const escape = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return names.length === 1 ? `^${escape(names[0])}$` : `^(${names.map(escape).join('|')})$`;
+}
+
+/** The `go test` command line of a request. */
+export function raceCommand(req: Pick<RaceRequest, 'packages' | 'run' | 'bench'>): string[] {
+  return [
+    'go',
+    'test',
+    '-race',
+    '-json',
+    '-count=1',
+    ...(req.run ? ['-run', req.run] : []),
+    ...(req.bench ? ['-bench', req.bench, '-benchtime', '1x'] : []),
+    ...(req.packages.length > 0 ? req.packages : ['./...']),
+  ];
+}
+
+/** Runs the race detector in the lab; rejects only for setup failures (no Docker, image, cancelled). */
+export async function runRace(conn: DockerConnection, req: RaceRequest): Promise<RaceResult> {
+  const workspace = path.resolve(req.workspace);
+  const cwd = path.resolve(req.cwd ?? workspace);
+  const base = await resolveBaseImage(conn, req.lab.image.baseImage);
+  const image = await ensureLabImage(conn.docker, { ...req.lab.image, baseImage: base }, req.onProgress, req.signal);
+  const command = raceCommand(req);
+  const parser = new GoTestOutputParser('json');
+  const text = new Test2JsonText();
+  req.onProgress?.({ message: `Running ${command.join(' ')}` });
+  const lab = await runInLab(conn.docker, image, {
+    cmd: command,
+    workspace,
+    cwd: path.relative(workspace, cwd) || '.',
+    limits: req.lab.limits,
+    network: req.lab.network,
+    timeoutMs: req.lab.timeoutMs,
+    signal: req.signal,
+    onStdout: (chunk) => {
+      parser.write(chunk);
+      const readable = text.push(chunk);
+      if (readable) req.onOutput?.(readable);
+    },
+    // The go command's own errors (build failures, missing modules) come on stderr, as text.
+    onStderr: (chunk) => req.onOutput?.(chunk),
+  });
+  const rest = text.flush();
+  if (rest) req.onOutput?.(rest);
+  const parsed = parser.end();
+  const toHost = prefixMapper(WORKSPACE_MOUNT, workspace);
+  const races = parsed.races.map((r) => mapPaths(r, toHost));
+  const inside = workspace + path.sep;
+  const isUserFile = (f: string) => f.startsWith(inside) && !f.includes(`${path.sep}vendor${path.sep}`);
+  // Build errors come on stderr as text the parser never saw: parse them there too.
+  const run: GoTestRun = { ...parsed, races, buildErrors: [...parsed.buildErrors, ...buildErrorLines(lab.stderr)] };
+  return { run, findings: raceFindings(races, isUserFile), lab, image, command };
+}
+
+/** `./pkg/x.go:12:3: undefined: y` lines of the go command's stderr. */
+function buildErrorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /^\S+\.go:\d+(:\d+)?: /.test(l) || /^(go: |# )/.test(l));
+}
