@@ -9,7 +9,7 @@ import { connectDocker } from '../core/lab/docker';
 import { LabCancelledError, LabError } from '../core/lab/errors';
 import { removeLeftovers } from '../core/lab/cleanup';
 import type { RaceFinding } from '../core/race/findings';
-import { findModuleRoot, type RaceResult, runRace } from '../core/race/run';
+import { buildFailed, findModuleRoot, type RaceResult, runRace } from '../core/race/run';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
 
@@ -197,7 +197,7 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
   const summary = `golab: ${races} data race${races === 1 ? '' : 's'}, ${failed} failing test${failed === 1 ? '' : 's'} (${(lab.durationMs / 1000).toFixed(1)} s in the lab, ${formatBytes(lab.limits.memoryBytes)}, ${lab.limits.cpus} CPU)\n`;
   const trailer = `${problems.map((p) => `golab: ${p}\n`).join('')}${summary}`;
   const stdout = format === 'json' ? `${JSON.stringify(jsonOf(result, ctx.cwd), null, 2)}\n` : formatRaceText(result.findings, ctx.cwd);
-  const broken = lab.oomKilled || lab.timedOut || (result.run.buildErrors.length > 0 && result.run.tests.length === 0);
+  const broken = lab.oomKilled || lab.timedOut || buildFailed(result.run);
   const exitCode = broken ? EXIT.error : races > 0 || failed > 0 || lab.exitCode !== 0 ? EXIT.findings : EXIT.ok;
   return { exitCode, stdout, trailer };
 }

@@ -160,6 +160,11 @@ export async function runRace(conn: DockerConnection, req: RaceRequest): Promise
   return { run, findings: raceFindings(races, isUserFile), lab, image, command };
 }
 
+/** The run did not get to run any test because a package failed to build. */
+export function buildFailed(run: GoTestRun): boolean {
+  return run.buildErrors.length > 0 && !run.tests.some((t) => t.test !== undefined);
+}
+
 /** `./pkg/x.go:12:3: undefined: y` lines of the go command's stderr. */
 function buildErrorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /^\S+\.go:\d+(:\d+)?: /.test(l) || /^(go: |# )/.test(l));

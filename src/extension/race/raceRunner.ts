@@ -7,7 +7,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { formatBytes } from '../../core/config';
-import { findModuleRoot, type RaceResult, runPattern, runRace } from '../../core/race/run';
+import { buildFailed, findModuleRoot, type RaceResult, runPattern, runRace } from '../../core/race/run';
 
 export { runPattern };
 import type { LabService } from '../lab/labService';
@@ -144,7 +144,7 @@ export function summaryOf(result: RaceResult, scope: Pick<RaceScope, 'label'>): 
     return `${scope.label} was OOM-killed: it needed more than the ${formatBytes(lab.limits.memoryBytes)} memory limit (golab.lab.memory). Raise the limit, or see the output for what allocated.`;
   }
   if (lab.timedOut) return `${scope.label} did not finish within the timeout (golab.lab.timeoutMinutes); its container was removed.`;
-  if (run.buildErrors.length > 0 && run.tests.length === 0) return `${scope.label} did not build: ${run.buildErrors[0]}`;
+  if (buildFailed(run)) return `${scope.label} did not build: ${run.buildErrors[0]}`;
   const races = new Set(result.findings.map((f) => f.race)).size || run.races.length;
   const failed = run.tests.filter((t) => t.action === 'fail' && t.test).length;
   const passed = run.tests.filter((t) => t.action === 'pass' && t.test).length;

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { RaceFinding } from '../../core/race/findings';
+import { buildFailed } from '../../core/race/run';
 import type { TestOutcome } from '../../core/race/types';
 import { packageScope, type RaceRunner, runPattern, summaryOf } from '../race/raceRunner';
 import { type TestData, TestDiscovery } from './discovery';
@@ -117,7 +118,7 @@ export class GoTestController implements vscode.Disposable {
       }
       return;
     }
-    const broken = result.lab.oomKilled || result.lab.timedOut || (result.run.buildErrors.length > 0 && result.run.tests.length === 0);
+    const broken = result.lab.oomKilled || result.lab.timedOut || buildFailed(result.run);
     const outcomes = new Map<string, TestOutcome>();
     for (const o of result.run.tests) if (o.test) outcomes.set(o.test, o);
     const racesByTest = new Map<string, RaceFinding[]>();
