@@ -5,8 +5,8 @@
 // reads). Exit code 1 if anything failed.
 //
 // Usage: node test/runAll.js [suite ...]
-//   suites: typecheck lint build unit integration ui   (default: all, in this order)
-// A suite that needs the build (unit, integration) brings `build` along when it is not
+//   suites: typecheck lint build unit lab integration ui   (default: all, in this order)
+// A suite that needs the build (unit, lab, integration) brings `build` along when it is not
 // named. Benchmarks (test/bench) are not a suite here: they print figures, not verdicts.
 'use strict';
 const { spawn } = require('child_process');
@@ -48,6 +48,14 @@ const suites = [
     kind: 'mocha',
     needsBuild: true,
     requires: '.mocharc.json',
+  },
+  {
+    name: 'lab',
+    // The lab runner against the real dockerd (test/lab): the first run makes the local base
+    // image (debootstrap, about 1.5 min), hence the long timeout. --no-config: not the unit spec.
+    command: [bin('mocha'), '--no-config', '--enable-source-maps', '--reporter', 'spec', '--timeout', '900000', 'out/test/lab/**/*.test.js'],
+    kind: 'mocha',
+    needsBuild: true,
   },
   { name: 'integration', command: [process.execPath, 'test/integration/harness/runInHost.js'], kind: 'summary', needsBuild: true },
   {
