@@ -151,7 +151,13 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
   const packages = parsed.positionals.length > 0 ? parsed.positionals : ['./...'];
 
   const abort = new AbortController();
-  const unregister = ctx.interrupt.onInterrupt(() => abort.abort());
+  // Ctrl+C: abort, then wait until the run has killed and removed its container (the process
+  // exits right after the cleanups), but not forever if the daemon hangs.
+  let running: Promise<unknown> = Promise.resolve();
+  const unregister = ctx.interrupt.onInterrupt(async () => {
+    abort.abort();
+    await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
+  });
   const progress = (message: string) => ctx.stderr?.(`golab: ${message}\n`);
   let result: RaceResult;
   try {
@@ -159,7 +165,7 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
     // Containers a killed golab left behind would otherwise hold memory forever.
     const removed = await removeLeftovers(conn.docker);
     if (removed > 0) progress(`removed ${removed} lab container(s) left by an earlier run`);
-    result = await runRace(conn, {
+    const run = runRace(conn, {
       workspace: moduleRoot,
       cwd: ctx.cwd,
       packages,
@@ -174,6 +180,8 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
       onProgress: (p) => progress(p.message),
       ...(format === 'text' ? { onOutput: (t: string) => ctx.stderr?.(t) } : {}),
     });
+    running = run;
+    result = await run;
   } catch (e) {
     if (e instanceof LabCancelledError) return { exitCode: EXIT.interrupted, stdout: '' };
     if (e instanceof LabError) throw new InputError(e.message);

@@ -133,6 +133,9 @@ export class LabImageBuildError extends LabError {
 /** Making the `local` base image failed (debootstrap, Go copy or import). */
 export class LabBaseImageError extends LabImageBuildError {}
 
+/** The base image could not be pulled from its registry (none reachable, unknown image, no access). */
+export class LabPullError extends LabImageBuildError {}
+
 /** Node's system error shape (`code`, `syscall`, `address`), as dockerode passes it through. */
 export interface SystemErrorLike {
   code?: string;

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
-import { daemonMessage, isDiskFull, LabBaseImageError, LabCancelledError, LabDiskFullError, LabImageBuildError } from './errors';
+import { daemonMessage, isDiskFull, LabBaseImageError, LabCancelledError, LabDiskFullError, LabImageBuildError, LabPullError } from './errors';
 import type { LabImageOptions, LabProgress } from './types';
 
 const execFileP = promisify(execFile);
@@ -425,7 +425,7 @@ async function pullBase(docker: Docker, image: string, onProgress: ProgressFn, s
   } catch (e) {
     throwIfAborted(signal, 'lab image');
     if (isDiskFull(e)) throw new LabDiskFullError(daemonMessage(e), { cause: e });
-    throw new LabImageBuildError(
+    throw new LabPullError(
       `Cannot pull the lab base image ${image} (${daemonMessage(e)}). Without access to a registry set golab.lab.baseImage to "local": ` +
         'the base image is then made on this machine from its Go toolchain and Debian packages.',
       '',

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DockerConnection } from '../lab/docker';
+import { LabPullError } from '../lab/errors';
 import { ensureLabImage, hostGo, LOCAL_BASE, LOCAL_BASE_REPO } from '../lab/image';
 import { runInLab, WORKSPACE_MOUNT } from '../lab/runner';
 import type { LabImageOptions, LabLimits, LabProgress, LabRunResult } from '../lab/types';
@@ -63,7 +64,8 @@ export function findModuleRoot(dir: string, stop: string): string | undefined {
 
 /**
  * `auto` picks a base image: the one this machine built with `local` for its Go version if it
- * exists (no registry needed), else `golang:<major.minor>-bookworm` from the registry.
+ * exists (no registry needed), else `golang:<major.minor>-bookworm` from the registry (and, if
+ * no registry answers, `local` after all: see {@link ensureImage}).
  */
 export async function resolveBaseImage(conn: DockerConnection, baseImage: string): Promise<string> {
   if (baseImage !== 'auto') return baseImage;
@@ -72,6 +74,26 @@ export async function resolveBaseImage(conn: DockerConnection, baseImage: string
   if (local.length > 0) return LOCAL_BASE;
   const m = go ? /go(\d+)\.(\d+)/.exec(go.version) : null;
   return m ? `golang:${m[1]}.${m[2]}-bookworm` : 'golang:bookworm';
+}
+
+/**
+ * The lab image for `options`, built if needed. With `auto`, a registry that cannot be reached
+ * falls back to making the base image on this machine, so the lab works out of the box offline.
+ */
+export async function ensureImage(
+  conn: DockerConnection,
+  options: LabImageOptions,
+  onProgress?: (p: LabProgress) => void,
+  signal?: AbortSignal,
+): Promise<string> {
+  const base = await resolveBaseImage(conn, options.baseImage);
+  try {
+    return await ensureLabImage(conn.docker, { ...options, baseImage: base }, onProgress, signal);
+  } catch (e) {
+    if (options.baseImage !== 'auto' || base === LOCAL_BASE || !(e instanceof LabPullError)) throw e;
+    onProgress?.({ message: `No registry answered for ${base}: making a local base image from this machine's Go toolchain (once, about a minute)` });
+    return ensureLabImage(conn.docker, { ...options, baseImage: LOCAL_BASE }, onProgress, signal);
+  }
 }
 
 /** Turns test2json lines back into the text `go test` would have printed, as they stream in. */
@@ -126,8 +148,7 @@ export function raceCommand(req: Pick<RaceRequest, 'packages' | 'run' | 'bench'>
 export async function runRace(conn: DockerConnection, req: RaceRequest): Promise<RaceResult> {
   const workspace = path.resolve(req.workspace);
   const cwd = path.resolve(req.cwd ?? workspace);
-  const base = await resolveBaseImage(conn, req.lab.image.baseImage);
-  const image = await ensureLabImage(conn.docker, { ...req.lab.image, baseImage: base }, req.onProgress, req.signal);
+  const image = await ensureImage(conn, req.lab.image, req.onProgress, req.signal);
   const command = raceCommand(req);
   const parser = new GoTestOutputParser('json');
   const text = new Test2JsonText();

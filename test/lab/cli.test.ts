@@ -1,0 +1,93 @@
+/**
+ * `golab race` end to end: the built CLI (dist/cli.js) runs go test -race in real lab
+ * containers. Races come back at both accesses in JSON; a race-free module exits 0; an OOM
+ * kill, an unreachable daemon and Ctrl+C each end with their exit status and message, and no
+ * lab container is left.
+ */
+import * as assert from 'assert';
+import { spawn, spawnSync } from 'child_process';
+import * as path from 'path';
+import type { DockerConnection } from '../../src/core/lab/docker';
+import { distDir, fixtures } from '../support/paths';
+import { assertNoLabContainers, connectOrExplain, labImage } from './helpers';
+
+const cli = path.join(distDir, 'cli.js');
+
+interface RaceJson {
+  racesFound: number;
+  oomKilled: boolean;
+  findings: Array<{ file: string; line: number; message: string; related: Array<{ file: string; line: number }> }>;
+  tests: Array<{ test: string | null; action: string }>;
+}
+
+function golab(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [cli, 'race', '--base-image', 'local', ...args], { cwd, env, encoding: 'utf8', timeout: 600_000 });
+  if (r.error) throw r.error;
+  return r;
+}
+
+describe('golab race (CLI, real dockerd)', function () {
+  this.timeout(900_000);
+  let conn: DockerConnection;
+  before(async () => {
+    conn = await connectOrExplain();
+    await labImage(conn);
+  });
+  afterEach(async () => assertNoLabContainers(conn));
+
+  it('reports both races of a test at their accesses in JSON, exit 1', () => {
+    const r = golab(['--format', 'json'], path.join(fixtures, 'race', 'src', 'tworaces'));
+    assert.strictEqual(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as RaceJson;
+    assert.strictEqual(out.racesFound, 2);
+    assert.deepStrictEqual(out.findings.map((f) => `${f.file}:${f.line}`).sort(), ['stats.go:12', 'stats.go:12', 'stats.go:17', 'stats.go:17']);
+    for (const f of out.findings) assert.ok(f.related.some((x) => x.file === 'stats_test.go' && x.line === 13), JSON.stringify(f.related));
+    assert.deepStrictEqual(out.tests.filter((t) => t.test).map((t) => `${t.test} ${t.action}`), ['TestStats fail']);
+  });
+
+  it('exits 0 on a race-free module, with the test output live on stderr in text mode', () => {
+    const r = golab(['--memory', '512m', '--cpus', '1'], path.join(fixtures, 'race', 'src', 'clean'));
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(r.stdout, '');
+    assert.match(r.stderr, /golab: 0 data races, 0 failing tests \(.* s in the lab, 512 MiB, 1 CPU\)/);
+  });
+
+  it('says the run was OOM-killed under a small memory limit, exit 2', () => {
+    const r = golab(['--memory', '256m', '--format', 'json'], path.join(fixtures, 'lab', 'hogtest'));
+    assert.strictEqual(r.status, 2, r.stderr);
+    assert.strictEqual((JSON.parse(r.stdout) as RaceJson).oomKilled, true);
+    assert.match(r.stderr, /OOM killer: it needed more than the 256 MiB memory limit \(try --memory 512m\)/);
+  });
+
+  it('explains an unreachable Docker daemon, exit 2', () => {
+    const r = golab([], path.join(fixtures, 'race', 'src', 'clean'), { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    assert.strictEqual(r.status, 2);
+    assert.match(r.stderr, /golab: .*\/nonexistent\/docker\.sock/);
+    assert.match(r.stderr, /dockerd|start/i);
+  });
+
+  it('removes the container and exits 130 on Ctrl+C mid-run', async () => {
+    const child = spawn(process.execPath, [cli, 'race', '--base-image', 'local', '--run', 'TestWork'], {
+      cwd: path.join(fixtures, 'lab', 'busy'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the run never started:\n${stderr}`)), 300_000);
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('Running go test')) {
+          clearTimeout(timer);
+          // Give the container a moment to exist, then interrupt as a terminal would.
+          setTimeout(() => {
+            child.kill('SIGINT');
+            resolve();
+          }, 500);
+        }
+      });
+    });
+    assert.strictEqual(await exited, 130, stderr);
+    assert.match(stderr, /interrupted, stopping/);
+  });
+});
