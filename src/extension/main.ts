@@ -34,7 +34,17 @@ async function startClient(context: vscode.ExtensionContext, output: vscode.LogO
   }
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/**
+ * What the extension exports to other extensions (and to its own in-host tests): the Test
+ * Explorer controller and its run profile, so a caller can list the Go tests it found and run
+ * them under the race detector.
+ */
+export interface GolabApi {
+  testController: vscode.TestController;
+  raceProfile: vscode.TestRunProfile;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<GolabApi> {
   const output = vscode.window.createOutputChannel('Go Lab', { log: true });
   const status = new StatusItem();
   // The lab is disposed first (subscriptions dispose in reverse): its runs are cancelled and
@@ -74,6 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => void client?.dispose() },
   );
   await startClient(context, output, status);
+  return { testController: tests.controller, raceProfile: tests.raceProfile };
 }
 
 export async function deactivate(): Promise<void> {

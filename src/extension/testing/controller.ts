@@ -29,6 +29,8 @@ function crlf(text: string): string {
 export class GoTestController implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('golab', 'Go Lab');
   readonly discovery: TestDiscovery;
+  /** The "Race (lab)" profile (the controller's only one, so the default). */
+  readonly raceProfile: vscode.TestRunProfile;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -43,9 +45,8 @@ export class GoTestController implements vscode.Disposable {
       this.controller.items.replace([]);
       await this.discovery.discoverAll(token);
     };
-    this.disposables.push(
-      this.controller.createRunProfile('Race (lab)', vscode.TestRunProfileKind.Run, (request, token) => this.runRequest(request, token), true),
-    );
+    this.raceProfile = this.controller.createRunProfile('Race (lab)', vscode.TestRunProfileKind.Run, (request, token) => this.runRequest(request, token), true);
+    this.disposables.push(this.raceProfile);
   }
 
   private data(item: vscode.TestItem): TestData | undefined {

@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as vscode from 'vscode';
+import type { GolabApi } from '../../../src/extension/main';
 
 function raceDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'golab race');
@@ -74,4 +75,46 @@ describe('race lab in VS Code', function () {
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
+
+  it('lists the workspace tests in the Test Explorer and runs them with the Race (lab) profile', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive, 'the extension is not active');
+    const { testController, raceProfile } = ext.exports;
+    await testController.resolveHandler?.(undefined);
+    const dir = vscode.Uri.joinPath(folder(), 'racy').fsPath;
+    const pkg = testController.items.get(dir);
+    assert.ok(pkg, `no package item for ${dir}; items: ${JSON.stringify(ids(testController.items))}`);
+    assert.deepStrictEqual(ids(pkg.children).sort(), [`${dir}#TestCalm`, `${dir}#TestCounter`]);
+    const counter = pkg.children.get(`${dir}#TestCounter`);
+    assert.ok(counter?.range && counter.range.start.line === 7, 'TestCounter is declared on line 8');
+
+    // Record what the profile reports, by wrapping the runs the controller creates.
+    const states = new Map<string, string>();
+    const create = testController.createTestRun.bind(testController);
+    testController.createTestRun = (request, name, persist) => {
+      const run = create(request, name, persist);
+      for (const state of ['passed', 'failed', 'errored', 'skipped'] as const) {
+        const report = (run[state] as (...a: unknown[]) => void).bind(run);
+        run[state] = ((item: vscode.TestItem, ...rest: unknown[]) => {
+          states.set(item.id, state);
+          report(item, ...rest);
+        }) as never;
+      }
+      return run;
+    };
+    try {
+      await raceProfile.runHandler(new vscode.TestRunRequest([pkg]), new vscode.CancellationTokenSource().token);
+    } finally {
+      testController.createTestRun = create;
+    }
+    assert.strictEqual(states.get(`${dir}#TestCounter`), 'failed', JSON.stringify([...states]));
+    assert.strictEqual(states.get(`${dir}#TestCalm`), 'passed', JSON.stringify([...states]));
+  });
 });
+
+function ids(collection: vscode.TestItemCollection): string[] {
+  const out: string[] = [];
+  collection.forEach((i) => out.push(i.id));
+  return out;
+}
+
