@@ -3,12 +3,13 @@
  * typed errors with their user-facing messages, against real sockets and the real daemon.
  */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { connectDocker, DEFAULT_DOCKER_HOST, resolveDockerEndpoint } from '../../src/core/lab/docker';
-import { DockerConfigError, DockerHostUnreachableError, DockerSocketMissingError } from '../../src/core/lab/errors';
+import { DockerConfigError, DockerHostUnreachableError, DockerNotRespondingError, DockerSocketMissingError } from '../../src/core/lab/errors';
 import { hostDebianMirror, parseAptSources } from '../../src/core/lab/image';
 import { toContainerPath, toHostPath, signalOfExitCode, WORKSPACE_MOUNT } from '../../src/core/lab/runner';
 import { assertNoLabContainers, connectOrExplain } from './helpers';
@@ -59,6 +60,23 @@ describe('lab: Docker connection', function () {
       assert.match(e.message, /dockerd|systemctl start docker/);
       return true;
     });
+  });
+
+  it('a stopped daemon (its socket left behind, nobody listening) gives DockerNotRespondingError', async function () {
+    // A socket file with no listener, as a killed dockerd leaves /var/run/docker.sock.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-sock-'));
+    const sock = path.join(dir, 'docker.sock');
+    const made = spawnSync('python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
+    assert.strictEqual(made.status, 0, String(made.stderr));
+    try {
+      await assert.rejects(connectDocker({ env: { DOCKER_HOST: `unix://${sock}` }, homeDir: home }, 3000), (e: unknown) => {
+        assert.ok(e instanceof DockerNotRespondingError, String(e));
+        assert.match(e.message, /not running but left its socket behind/);
+        return true;
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a refused tcp DOCKER_HOST gives DockerHostUnreachableError', async function () {

@@ -10,7 +10,8 @@ import { formatBytes, parseByteSize } from '../../../src/core/config';
 import { raceFindings, shortFunc } from '../../../src/core/race/findings';
 import { parseGoTestOutput } from '../../../src/core/race/parse';
 import { findModuleRoot, raceCommand, runPattern, Test2JsonText } from '../../../src/core/race/run';
-import { mapPaths } from '../../../src/core/race/sites';
+import { mapPaths, prefixMapper } from '../../../src/core/race/sites';
+import { fixtures } from '../../support/paths';
 import { captured, isFixtureFile, sourceLine, toCheckout, where } from '../race/captured';
 
 function findingsOf(name: string) {
@@ -50,6 +51,16 @@ describe('race findings (captured go1.26 reports)', () => {
     assert.deepStrictEqual(findingsOf('clean'), []);
     const run = parseGoTestOutput(captured('readwrite', 'go1.26', 'json'), 'json');
     assert.deepStrictEqual(raceFindings(run.races, () => false), []);
+  });
+
+  it('maps a report captured in the lab container (/workspace paths) back to the workspace', () => {
+    const text = fs.readFileSync(path.join(fixtures, 'race', 'captured', 'tworaces.lab-go1.26.json'), 'utf8');
+    const run = parseGoTestOutput(text, 'json');
+    assert.ok(run.races.every((r) => r.current.stack.some((f) => f.file.startsWith('/workspace/'))), 'container paths');
+    const workspace = path.join(fixtures, 'race', 'src', 'tworaces');
+    const found = raceFindings(run.races.map((r) => mapPaths(r, prefixMapper('/workspace', workspace))), (f) => f.startsWith(workspace + path.sep));
+    assert.deepStrictEqual(found.map((f) => sourceLine({ func: '', file: f.file, line: f.line })).sort(), ['s.Hits++', 's.Hits++', 's.Misses++', 's.Misses++']);
+    assert.ok(found.every((f) => f.test === 'TestStats'));
   });
 
   it('shortens function names for messages', () => {
