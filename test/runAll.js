@@ -5,7 +5,7 @@
 // reads). Exit code 1 if anything failed.
 //
 // Usage: node test/runAll.js [suite ...]
-//   suites: typecheck lint build unit lab integration ui   (default: all, in this order)
+//   suites: typecheck typecheck-webview lint build unit lab integration ui   (default: all, in this order)
 // A suite that needs the build (unit, lab, integration) brings `build` along when it is not
 // named. Benchmarks (test/bench) are not a suite here: they print figures, not verdicts.
 'use strict';
@@ -39,6 +39,8 @@ function display(word) {
 /** @type {Suite[]} */
 const suites = [
   { name: 'typecheck', command: [bin('tsc'), '--noEmit', '-p', '.'], kind: 'exit' },
+  // Webview code has its own project (DOM types, no Node types).
+  { name: 'typecheck-webview', command: [bin('tsc'), '--noEmit', '-p', 'src/webview'], kind: 'exit' },
   { name: 'lint', command: [bin('eslint'), 'src', 'test'], kind: 'exit' },
   { name: 'build', command: [process.execPath, 'esbuild.js'], kind: 'exit' },
   {

@@ -3,24 +3,17 @@
  * text while it arrives, parses it, and maps the race reports from container paths back to the
  * workspace. Shared by the extension's commands, its Test Explorer run profile and `golab race`.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { DockerConnection } from '../lab/docker';
-import { LabPullError } from '../lab/errors';
-import { ensureLabImage, hostGo, LOCAL_BASE, LOCAL_BASE_REPO } from '../lab/image';
+import { ensureImage, type LabSettings, Test2JsonText } from '../lab/goTest';
 import { runInLab, WORKSPACE_MOUNT } from '../lab/runner';
-import type { LabImageOptions, LabLimits, LabProgress, LabRunResult } from '../lab/types';
+import type { LabProgress, LabRunResult } from '../lab/types';
+
+export { findModuleRoot, type LabSettings, Test2JsonText } from '../lab/goTest';
 import { type RaceFinding, raceFindings } from './findings';
 import { GoTestOutputParser } from './parse';
 import { mapPaths, prefixMapper } from './sites';
 import type { GoTestRun } from './types';
-
-export interface LabSettings {
-  limits: LabLimits;
-  network: boolean;
-  timeoutMs: number;
-  image: LabImageOptions;
-}
 
 export interface RaceRequest {
   /** The directory mounted into the lab (a workspace folder); every path below is inside it. */
@@ -49,79 +42,6 @@ export interface RaceResult {
   image: string;
   /** The command run in the container. */
   command: string[];
-}
-
-/** The directory of the nearest go.mod at or above `dir`, stopping at `stop`; undefined if none. */
-export function findModuleRoot(dir: string, stop: string): string | undefined {
-  let d = path.resolve(dir);
-  const top = path.resolve(stop);
-  for (;;) {
-    if (fs.existsSync(path.join(d, 'go.mod'))) return d;
-    if (d === top || path.dirname(d) === d) return undefined;
-    d = path.dirname(d);
-  }
-}
-
-/**
- * `auto` picks a base image: the one this machine built with `local` for its Go version if it
- * exists (no registry needed), else `golang:<major.minor>-bookworm` from the registry (and, if
- * no registry answers, `local` after all: see {@link ensureImage}).
- */
-export async function resolveBaseImage(conn: DockerConnection, baseImage: string): Promise<string> {
-  if (baseImage !== 'auto') return baseImage;
-  const go = await hostGo().catch(() => undefined);
-  const local = await conn.docker.listImages({ filters: { reference: [`${LOCAL_BASE_REPO}:*`] } }).catch(() => []);
-  if (local.length > 0) return LOCAL_BASE;
-  const m = go ? /go(\d+)\.(\d+)/.exec(go.version) : null;
-  return m ? `golang:${m[1]}.${m[2]}-bookworm` : 'golang:bookworm';
-}
-
-/**
- * The lab image for `options`, built if needed. With `auto`, a registry that cannot be reached
- * falls back to making the base image on this machine, so the lab works out of the box offline.
- */
-export async function ensureImage(
-  conn: DockerConnection,
-  options: LabImageOptions,
-  onProgress?: (p: LabProgress) => void,
-  signal?: AbortSignal,
-): Promise<string> {
-  const base = await resolveBaseImage(conn, options.baseImage);
-  try {
-    return await ensureLabImage(conn.docker, { ...options, baseImage: base }, onProgress, signal);
-  } catch (e) {
-    if (options.baseImage !== 'auto' || base === LOCAL_BASE || !(e instanceof LabPullError)) throw e;
-    onProgress?.({ message: `No registry answered for ${base}: making a local base image from this machine's Go toolchain (once, about a minute)` });
-    return ensureLabImage(conn.docker, { ...options, baseImage: LOCAL_BASE }, onProgress, signal);
-  }
-}
-
-/** Turns test2json lines back into the text `go test` would have printed, as they stream in. */
-export class Test2JsonText {
-  private partial = '';
-
-  push(chunk: string): string {
-    this.partial += chunk;
-    const lines = this.partial.split('\n');
-    this.partial = lines.pop() ?? '';
-    return lines.map((l) => Test2JsonText.textOf(l)).join('');
-  }
-
-  flush(): string {
-    const rest = this.partial;
-    this.partial = '';
-    return rest ? Test2JsonText.textOf(rest) : '';
-  }
-
-  private static textOf(line: string): string {
-    if (!line.startsWith('{')) return `${line}\n`;
-    try {
-      const ev = JSON.parse(line) as { Action?: string; Output?: string };
-      return ev.Action === 'output' && typeof ev.Output === 'string' ? ev.Output : '';
-    } catch {
-      return `${line}\n`;
-    }
-  }
 }
 
 /** A `-run`/`-bench` pattern matching exactly `names`: `TestA` must not also run `TestAB`. */
