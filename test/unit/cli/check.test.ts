@@ -49,7 +49,7 @@ describe('golab check: exit status', () => {
     ['a malformed --rule', ['check', '--rule', 'closure/loopvar', 'buggy'], /--rule wants CODE=SEVERITY/],
     ['a bad --threads', ['check', '--threads', '0', 'buggy'], /--threads wants a whole number/],
     ['a file that is not Go', ['check', 'buggy/go.mod'], /buggy\/go\.mod: not a \.go file/],
-    ['a subcommand that does not exist yet', ['race', './...'], /unknown command "race"[\s\S]*Usage:/],
+    ['a subcommand that does not exist', ['probe-everything', './...'], /unknown command "probe-everything"[\s\S]*Usage:/],
     ['no subcommand', [], /Usage:[\s\S]*golab check/],
   ];
   for (const [what, args, message] of usageErrors) {
