@@ -5,6 +5,7 @@
 import * as path from 'path';
 import manifest from '../../package.json';
 import { type CommandContext, type CommandResult, checkHelp, runCheck } from './check';
+import { profileHelp, runProfileCommand } from './profile';
 import { raceHelp, runRaceCommand } from './race';
 import { EXIT, InputError, UsageError } from './errors';
 import { Interrupt } from './interrupt';
@@ -14,6 +15,7 @@ const USAGE = `golab: Go Concurrency Lab on the command line
 Usage:
   golab check [paths...] [flags]   find concurrency bugs in Go files
   golab race [packages] [flags]    run go test -race in the lab container
+  golab profile [package] [flags]  profile tests or benchmarks in the lab, with flame graphs
   golab help [command]             show help for golab or a command
   golab --version                  print the version
 
@@ -23,6 +25,7 @@ Run "golab <command> --help" for the flags and output formats of a command.
 const COMMANDS: Record<string, { run: (argv: readonly string[], ctx: CommandContext) => Promise<CommandResult>; help: () => string }> = {
   check: { run: runCheck, help: checkHelp },
   race: { run: runRaceCommand, help: raceHelp },
+  profile: { run: runProfileCommand, help: profileHelp },
 };
 
 /** A registered command; own keys only, so `golab toString` is an unknown command, not a crash. */

@@ -2,6 +2,10 @@
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { LabService } from './lab/labService';
+import type { ProfileAnnotations } from './profile/annotations';
+import type { ProfilePanels } from './profile/panels';
+import type { ProfileRunner } from './profile/profileRunner';
+import type { ProfilesView } from './profile/profilesView';
 import type { RaceRunner } from './race/raceRunner';
 import type { StatusItem } from './status';
 import type { TestDiscovery } from './testing/discovery';
@@ -17,6 +21,10 @@ export interface Ctx {
   readonly race: RaceRunner;
   /** Test functions of the workspace (tree-sitter), shared by the Test Explorer and the CodeLenses. */
   readonly tests: TestDiscovery;
+  readonly profiles: ProfileRunner;
+  readonly panels: ProfilePanels;
+  readonly annotations: ProfileAnnotations;
+  readonly profilesView: ProfilesView;
 }
 
 /** A command factory: given the context, returns the command's handler. */

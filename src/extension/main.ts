@@ -9,6 +9,10 @@ import { createClient } from './client';
 import { COMMANDS } from './commands';
 import type { Ctx } from './context';
 import { LabService } from './lab/labService';
+import { ProfileAnnotations } from './profile/annotations';
+import { ProfilePanels } from './profile/panels';
+import { ProfileRunner } from './profile/profileRunner';
+import { ProfilesView } from './profile/profilesView';
 import { RaceCodeLensProvider } from './race/codeLens';
 import { RaceDiagnostics } from './race/diagnostics';
 import { RaceRunner } from './race/raceRunner';
@@ -42,6 +46,10 @@ async function startClient(context: vscode.ExtensionContext, output: vscode.LogO
 export interface GolabApi {
   testController: vscode.TestController;
   raceProfile: vscode.TestRunProfile;
+  /** The "Profile (lab)" run profile. */
+  profileProfile: vscode.TestRunProfile;
+  /** The line annotations of the last profile run (read by the in-host tests). */
+  annotations: ProfileAnnotations;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GolabApi> {
@@ -53,8 +61,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
   const lab = new LabService(context, output);
   labService = lab;
   const race = new RaceRunner(lab, diagnostics);
-  const tests = new GoTestController(race, output);
-  context.subscriptions.push(output, status, diagnostics, race, tests, lab);
+  const panels = new ProfilePanels(context, output);
+  const annotations = new ProfileAnnotations(output);
+  const profilesView = new ProfilesView();
+  const profiles = new ProfileRunner(context, lab, panels, annotations, profilesView);
+  const tests = new GoTestController(race, profiles, output);
+  context.subscriptions.push(output, status, diagnostics, race, panels, annotations, profilesView, profiles, tests, lab);
+  context.subscriptions.push(vscode.window.registerTreeDataProvider('golab.profiles', profilesView));
   const lenses = new RaceCodeLensProvider(tests.discovery);
   context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file', pattern: '**/*_test.go' }, lenses));
   // Containers a crashed editor left behind; in the background, and only in a trusted workspace.
@@ -67,6 +80,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
     lab,
     race,
     tests: tests.discovery,
+    profiles,
+    panels,
+    annotations,
+    profilesView,
     client: () => client,
     async restartClient() {
       const old = client;
@@ -84,7 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
     { dispose: () => void client?.dispose() },
   );
   await startClient(context, output, status);
-  return { testController: tests.controller, raceProfile: tests.raceProfile };
+  return { testController: tests.controller, raceProfile: tests.raceProfile, profileProfile: tests.profileProfile, annotations };
 }
 
 export async function deactivate(): Promise<void> {

@@ -3,6 +3,19 @@
  * must list exactly these (a unit test checks), and the extension's command table is typed
  * by them, so a command cannot be declared without a handler or the other way round.
  */
-export const COMMAND_IDS = ['golab.analyzeWorkspace', 'golab.showRuleDocs', 'golab.restartServer', 'golab.showOutput', 'golab.race', 'golab.raceTest'] as const;
+export const COMMAND_IDS = [
+  'golab.analyzeWorkspace',
+  'golab.showRuleDocs',
+  'golab.restartServer',
+  'golab.showOutput',
+  'golab.race',
+  'golab.raceTest',
+  'golab.profile',
+  'golab.profileTest',
+  'golab.openProfile',
+  'golab.compareProfiles',
+  'golab.toggleProfileAnnotations',
+  'golab.deleteProfileRun',
+] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -71,6 +71,12 @@ export interface FlameViewState {
   sandwich?: number;
   /** Sort of the top table. */
   sort?: { column: 'flat' | 'cum' | 'name'; descending: boolean };
+  /**
+   * What the panel shows, set by the extension host in the `load` message; the webview keeps
+   * it unchanged in the state it saves, so the panel serializer can reopen the same profile
+   * after a reload.
+   */
+  source?: { file: string; base?: string; title: string };
 }
 
 /** Extension host -> webview. */
@@ -113,6 +119,11 @@ export function isFlameViewState(v: unknown): v is FlameViewState {
     v.search.length < 1000 &&
     typeof v.view === 'string' &&
     views.includes(v.view) &&
-    (v.sandwich === undefined || Number.isInteger(v.sandwich))
+    (v.sandwich === undefined || Number.isInteger(v.sandwich)) &&
+    (v.source === undefined || isViewSource(v.source))
   );
+}
+
+function isViewSource(v: unknown): v is FlameViewState['source'] {
+  return isObject(v) && typeof v.file === 'string' && typeof v.title === 'string' && (v.base === undefined || typeof v.base === 'string');
 }

@@ -2,6 +2,7 @@
 import type { CommandId } from '../../shared/commands';
 import type { CommandFactory } from '../context';
 import { analyzeWorkspace } from './analyzeWorkspace';
+import { compareProfiles, deleteProfileRun, openProfile, profile, profileTest, toggleProfileAnnotations } from './profile';
 import { raceRun, raceTest } from './raceRun';
 import { restartServer } from './restartServer';
 import { showOutput } from './showOutput';
@@ -14,4 +15,10 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   'golab.showOutput': showOutput,
   'golab.race': raceRun,
   'golab.raceTest': raceTest,
+  'golab.profile': profile,
+  'golab.profileTest': profileTest,
+  'golab.openProfile': openProfile,
+  'golab.compareProfiles': compareProfiles,
+  'golab.toggleProfileAnnotations': toggleProfileAnnotations,
+  'golab.deleteProfileRun': deleteProfileRun,
 };

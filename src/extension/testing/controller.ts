@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { RaceFinding } from '../../core/race/findings';
 import { buildFailed } from '../../core/race/run';
 import type { TestOutcome } from '../../core/race/types';
+import type { ProfileRunner } from '../profile/profileRunner';
 import { packageScope, type RaceRunner, runPattern, summaryOf } from '../race/raceRunner';
 import { type TestData, TestDiscovery } from './discovery';
 
@@ -29,12 +30,15 @@ function crlf(text: string): string {
 export class GoTestController implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('golab', 'Go Lab');
   readonly discovery: TestDiscovery;
-  /** The "Race (lab)" profile (the controller's only one, so the default). */
+  /** The "Race (lab)" profile (the default). */
   readonly raceProfile: vscode.TestRunProfile;
+  /** The "Profile (lab)" profile: CPU/heap/mutex/block profiles, opened in the flame graph viewer. */
+  readonly profileProfile: vscode.TestRunProfile;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly race: RaceRunner,
+    private readonly profiles: ProfileRunner,
     log: vscode.LogOutputChannel,
   ) {
     this.discovery = new TestDiscovery(this.controller, log);
@@ -46,7 +50,8 @@ export class GoTestController implements vscode.Disposable {
       await this.discovery.discoverAll(token);
     };
     this.raceProfile = this.controller.createRunProfile('Race (lab)', vscode.TestRunProfileKind.Run, (request, token) => this.runRequest(request, token), true);
-    this.disposables.push(this.raceProfile);
+    this.profileProfile = this.controller.createRunProfile('Profile (lab)', vscode.TestRunProfileKind.Run, (request, token) => this.profileRequest(request, token), false);
+    this.disposables.push(this.raceProfile, this.profileProfile);
   }
 
   private data(item: vscode.TestItem): TestData | undefined {
@@ -89,6 +94,47 @@ export class GoTestController implements vscode.Disposable {
       for (const p of this.plan(request)) {
         if (token.isCancellationRequested) break;
         await this.runPackage(run, p, token);
+      }
+    } finally {
+      run.end();
+    }
+  }
+
+  /** Profiles each package of the request (its chosen tests, or benchmarks) and reports the tests' results. */
+  private async profileRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    const kinds = await this.profiles.kinds(false);
+    const run = this.controller.createTestRun(request);
+    try {
+      for (const p of this.plan(request)) {
+        if (token.isCancellationRequested || !kinds) break;
+        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p.dir));
+        const leaves: vscode.TestItem[] = [];
+        if (p.whole) p.pkg.children.forEach((c) => leaves.push(c));
+        else leaves.push(...p.items);
+        if (!folder) continue;
+        const isBench = (i: vscode.TestItem) => {
+          const d = this.data(i);
+          return d?.kind === 'test' && d.fn === 'benchmark';
+        };
+        const benchmarks = p.whole ? [] : leaves.filter(isBench).map((i) => i.label);
+        const tests = p.whole ? [] : leaves.filter((i) => !isBench(i)).map((i) => i.label);
+        for (const item of leaves) run.started(item);
+        const label = p.whole ? `package ${p.pkg.label}` : [...tests, ...benchmarks].join(', ');
+        // Benchmarks take priority: profiling tests and benchmarks together would mix both in one profile.
+        const result = await this.profiles.run(
+          { folder, dir: p.dir, label, ...(benchmarks.length > 0 ? { benchmarks } : tests.length > 0 ? { tests } : {}) },
+          kinds,
+          { token, onOutput: (t) => run.appendOutput(crlf(t)) },
+        );
+        const outcomes = new Map<string, TestOutcome>();
+        for (const o of result?.run.tests ?? []) if (o.test) outcomes.set(o.test, o);
+        for (const item of leaves) {
+          const o = outcomes.get(item.label);
+          if (!result) run.errored(item, new vscode.TestMessage('The profile run did not complete: see the notification or the "Go Lab: Profile" output.'));
+          else if (o?.action === 'fail') run.failed(item, new vscode.TestMessage(o.output.trim() || `${item.label} failed`), o.elapsedMs);
+          else if (o?.action === 'pass' || (isBench(item) && result.lab.exitCode === 0)) run.passed(item, o?.elapsedMs);
+          else run.skipped(item);
+        }
       }
     } finally {
       run.end();

@@ -1,0 +1,208 @@
+/**
+ * `golab profile`: CPU, heap, mutex and block profiles of a package's tests or benchmarks,
+ * collected in the lab container, written to a folder with a self-contained HTML flame graph
+ * per profile; `--format json` also prints each profile's sample types and top functions.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { CONFIG_DEFAULTS, formatBytes, parseByteSize } from '../core/config';
+import { connectDocker } from '../core/lab/docker';
+import { LabCancelledError, LabError } from '../core/lab/errors';
+import { findModuleRoot } from '../core/lab/goTest';
+import { PROFILE_KINDS, type ProfileKind, type ProfileResult, runProfile } from '../core/lab/profile';
+import { toHostPath } from '../core/lab/runner';
+import { decodeProfile } from '../core/pprof/decode';
+import { renderFlameHtml } from '../core/pprof/html';
+import { buildFlameProfile } from '../core/pprof/model';
+import { topFunctions } from '../core/pprof/top';
+import { buildFailed } from '../core/race/run';
+import type { FlameProfile } from '../shared/flame';
+import type { CommandContext, CommandResult } from './check';
+import { EXIT, InputError, UsageError } from './errors';
+
+export function profileHelp(): string {
+  const d = CONFIG_DEFAULTS.lab;
+  return `Usage: golab profile [package] [flags]
+
+Runs the tests or benchmarks of one package (default ".") in the lab container with
+profiling on, and writes the profiles and one self-contained HTML flame graph per profile
+(open it in any browser, offline) into the output folder.
+
+Flags:
+  --test REGEX           profile the tests matching REGEX (go test -run)
+  --bench REGEX          profile the benchmarks matching REGEX (go test -bench, -run ^$)
+  --benchtime T          go test -benchtime, e.g. 2s or 1000x
+  --kinds LIST           profiles to collect: cpu,heap,mutex,block (default cpu,heap)
+  --out DIR              output folder (default .golab/profiles/<time> in the module)
+  --memory SIZE          container memory limit, e.g. 512m, 1g (default ${d.memory})
+  --cpus N               CPUs for the container (default ${d.cpus})
+  --network              allow network access (module downloads)
+  --base-image IMAGE     base of the lab image: a registry image, "auto" (default) or "local"
+  --format text|json     text: where the files went; json: per profile its file, HTML page,
+                         sample types and the top 20 functions by flat and by cumulative
+                         value (name, file, line, value, percent) of its default sample type
+  -h, --help             this help
+
+Exit status: 0 profiles written, 1 tests failed (profiles of the run are still written),
+2 error (Docker unavailable, build failure, OOM kill, nothing written), 130 interrupted.
+`;
+}
+
+/** `path` relative to `cwd` when inside it (with / separators), else as it is. */
+function shown(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
+}
+
+interface TopRow {
+  name: string;
+  file: string;
+  line: number;
+  value: number;
+  percent: number;
+}
+
+function topJson(flame: FlameProfile, t: number, cwd: string, by: 'flat' | 'cum'): TopRow[] {
+  const rows = topFunctions(flame, t).sort((a, b) => (by === 'flat' ? b.flat - a.flat || b.cum - a.cum : b.cum - a.cum || b.flat - a.flat));
+  return rows.slice(0, 20).map((r) => ({
+    name: r.name,
+    file: r.file ? shown(cwd, r.file) : '',
+    line: r.line,
+    value: by === 'flat' ? r.flat : r.cum,
+    percent: Math.round((by === 'flat' ? r.flatPercent : r.cumPercent) * 100) / 100,
+  }));
+}
+
+export async function runProfileCommand(argv: readonly string[], ctx: CommandContext): Promise<CommandResult> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        test: { type: 'string' },
+        bench: { type: 'string' },
+        benchtime: { type: 'string' },
+        kinds: { type: 'string', default: 'cpu,heap' },
+        out: { type: 'string' },
+        memory: { type: 'string' },
+        cpus: { type: 'string' },
+        network: { type: 'boolean', default: false },
+        'base-image': { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '') : String(e), 'profile');
+  }
+  const v = parsed.values;
+  if (v.help) return { exitCode: EXIT.ok, stdout: profileHelp() };
+  const d = CONFIG_DEFAULTS.lab;
+  if (v.format !== 'text' && v.format !== 'json') throw new UsageError(`--format must be text or json, got "${v.format}"`, 'profile');
+  const kinds = (v.kinds ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !(PROFILE_KINDS as readonly string[]).includes(k));
+  if (kinds.length === 0 || unknown.length > 0) throw new UsageError(`--kinds takes cpu, heap, mutex and block, got "${v.kinds}"`, 'profile');
+  if (parsed.positionals.length > 1) throw new UsageError('profile takes one package: Go profiles one test binary at a time', 'profile');
+  if (v.test && v.bench) throw new UsageError('--test and --bench together would mix both in one profile: choose one', 'profile');
+  const memory = parseByteSize(v.memory ?? d.memory);
+  if (memory === undefined) throw new UsageError(`--memory wants a size like 512m or 1g, got "${v.memory}"`, 'profile');
+  const cpus = Number(v.cpus ?? d.cpus);
+  if (!Number.isFinite(cpus) || cpus <= 0) throw new UsageError(`--cpus wants a positive number, got "${v.cpus}"`, 'profile');
+
+  const moduleRoot = findModuleRoot(ctx.cwd, path.parse(ctx.cwd).root);
+  if (!moduleRoot) throw new InputError(`no go.mod in ${ctx.cwd} or above it: run golab profile inside a Go module`);
+  const pkgArg = parsed.positionals[0] ?? '.';
+  const pkgDir = path.resolve(ctx.cwd, pkgArg);
+  if (!fs.existsSync(pkgDir) || !fs.statSync(pkgDir).isDirectory()) throw new InputError(`${pkgArg}: no such package directory`);
+  const rel = path.relative(moduleRoot, pkgDir).split(path.sep).join('/');
+  if (rel.startsWith('..')) throw new InputError(`${pkgArg} is outside the module at ${moduleRoot}`);
+
+  const abort = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const unregister = ctx.interrupt.onInterrupt(async () => {
+    abort.abort();
+    await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
+  });
+  const progress = (message: string) => ctx.stderr?.(`golab: ${message}\n`);
+  const outDir = v.out ? path.resolve(ctx.cwd, v.out) : undefined;
+  let result: ProfileResult;
+  try {
+    const conn = await connectDocker({ env: ctx.env });
+    const run = runProfile(conn, {
+      workspace: moduleRoot,
+      cwd: moduleRoot,
+      pkg: rel ? `./${rel}` : '.',
+      ...(v.bench ? { bench: v.bench, run: '^$' } : v.test ? { run: v.test } : {}),
+      ...(v.benchtime ? { benchtime: v.benchtime } : {}),
+      kinds: kinds as ProfileKind[],
+      label: v.bench ?? v.test ?? `package ${rel || '.'}`,
+      lab: {
+        limits: { memoryBytes: memory, cpus, pids: d.pids },
+        network: v.network === true,
+        timeoutMs: d.timeoutMinutes * 60_000,
+        image: { baseImage: v['base-image'] ?? d.baseImage, labDir: path.join(ctx.extensionRoot, 'lab') },
+      },
+      signal: abort.signal,
+      onProgress: (p) => progress(p.message),
+      ...(v.format === 'text' ? { onOutput: (t: string) => ctx.stderr?.(t) } : {}),
+      ...(outDir ? { outRoot: path.dirname(outDir) } : {}),
+    });
+    running = run;
+    result = await run;
+  } catch (e) {
+    if (e instanceof LabCancelledError) return { exitCode: EXIT.interrupted, stdout: '' };
+    if (e instanceof LabError) throw new InputError(e.message);
+    throw e;
+  } finally {
+    unregister();
+  }
+  // --out names the folder itself: move the run folder there.
+  let dir = result.dir;
+  if (outDir && dir !== outDir) {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.renameSync(dir, outDir);
+    dir = outDir;
+  }
+
+  const assets = {
+    script: fs.readFileSync(path.join(ctx.extensionRoot, 'dist', 'webview', 'flame.js'), 'utf8'),
+    css: fs.readFileSync(path.join(ctx.extensionRoot, 'media', 'flame', 'flame.css'), 'utf8'),
+  };
+  const profiles: unknown[] = [];
+  const written: string[] = [];
+  for (const [kind, file] of Object.entries(result.manifest.profiles) as Array<[ProfileKind, string]>) {
+    const full = path.join(dir, file);
+    const flame = buildFlameProfile(decodeProfile(fs.readFileSync(full)), `${kind} · ${result.manifest.label}`);
+    for (const f of flame.functions) if (f.file) f.file = toHostPath(f.file, moduleRoot) ?? f.file;
+    const html = path.join(dir, `${kind}.html`);
+    fs.writeFileSync(html, renderFlameHtml(flame, assets));
+    written.push(full, html);
+    const t = flame.defaultType;
+    profiles.push({
+      kind,
+      file: shown(ctx.cwd, full),
+      html: shown(ctx.cwd, html),
+      sampleTypes: flame.sampleTypes,
+      defaultSampleType: flame.sampleTypes[t]?.type ?? null,
+      total: flame.tree.total[t]?.[0] ?? 0,
+      topFlat: topJson(flame, t, ctx.cwd, 'flat'),
+      topCum: topJson(flame, t, ctx.cwd, 'cum'),
+    });
+  }
+  const { lab } = result;
+  const problems: string[] = [];
+  if (lab.oomKilled) problems.push(`the run was OOM-killed: it needed more than the ${formatBytes(lab.limits.memoryBytes)} memory limit`);
+  if (lab.timedOut) problems.push('the run timed out');
+  if (buildFailed(result.run)) problems.push(`the build failed:\n  ${result.run.buildErrors.join('\n  ')}`);
+  if (profiles.length === 0) problems.push('no profile was written');
+  const failed = result.run.tests.filter((t) => t.action === 'fail' && t.test).length;
+  const summary = `golab: ${profiles.length} profile(s) in ${shown(ctx.cwd, dir) || '.'}${failed > 0 ? `; ${failed} test(s) failed` : ''} (${(lab.durationMs / 1000).toFixed(1)} s in the lab)\n`;
+  const stdout =
+    v.format === 'json'
+      ? `${JSON.stringify({ dir: shown(ctx.cwd, dir) || '.', exitCode: lab.exitCode, oomKilled: lab.oomKilled, timedOut: lab.timedOut, profiles }, null, 2)}\n`
+      : written.map((f) => `${shown(ctx.cwd, f)}\n`).join('');
+  const broken = profiles.length === 0 || lab.oomKilled || lab.timedOut || buildFailed(result.run);
+  return { exitCode: broken ? EXIT.error : failed > 0 || lab.exitCode !== 0 ? EXIT.findings : EXIT.ok, stdout, trailer: `${problems.map((p) => `golab: ${p}\n`).join('')}${summary}` };
+}

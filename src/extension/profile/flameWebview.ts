@@ -1,0 +1,135 @@
+/**
+ * The profile viewer's webview, shared by the panel (after a lab run, or a comparison) and the
+ * custom editor (any .pb.gz / .pprof / .prof file): a locked-down page (CSP `default-src
+ * 'none'`, one nonce'd script, resources only from the webview bundle folder), a profile
+ * decoded in the extension host and posted as a model, and every message from the page checked
+ * before it is acted on.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { decodeProfile, ProfileFormatError } from '../../core/pprof/decode';
+import { diffFlameProfiles } from '../../core/pprof/diff';
+import { buildFlameProfile } from '../../core/pprof/model';
+import { type FlameProfile, type FlameViewState, isFromWebview, type ToWebview } from '../../shared/flame';
+
+/** Profiles larger than this are refused with a message rather than freezing the host. */
+const MAX_PROFILE_BYTES = 512 * 1024 * 1024;
+
+/** The folders a profile webview may load from: the webview bundle and its CSS. */
+export function flameResourceRoots(extension: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extension, 'dist', 'webview'), vscode.Uri.joinPath(extension, 'media', 'flame')];
+}
+
+export function flameWebviewOptions(extension: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: flameResourceRoots(extension) };
+}
+
+/** The page: the flame bundle and its stylesheet, nothing else. */
+export function flameHtml(webview: vscode.Webview, extension: vscode.Uri, title: string): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extension, 'dist', 'webview', 'flame.js'));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(extension, 'media', 'flame', 'flame.css'));
+  const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`].join('; ');
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css.toString()}">
+<title>${esc(title)}</title>
+</head>
+<body>
+<div id="app" aria-busy="true">Loading the profile…</div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}
+
+/** Where a profile's recorded source paths are on this machine (the lab mounts the workspace at /workspace). */
+export type SourceMapper = (file: string) => string;
+
+/** Reads and models a profile file; a corrupt one gives a message for the panel instead. */
+export function loadFlameProfile(file: string, title: string, mapSource: SourceMapper): { profile: FlameProfile } | { error: string; detail?: string } {
+  try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_PROFILE_BYTES) return { error: `${path.basename(file)} is ${(size / 1048576).toFixed(0)} MB, over the ${MAX_PROFILE_BYTES / 1048576} MB the viewer opens.` };
+    const profile = buildFlameProfile(decodeProfile(fs.readFileSync(file)), title);
+    for (const f of profile.functions) if (f.file) f.file = mapSource(f.file);
+    return { profile };
+  } catch (e) {
+    if (e instanceof ProfileFormatError) return { error: `${path.basename(file)} is not a profile Go Lab can read: ${e.message}`, detail: file };
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return { error: `${file} does not exist (any more).` };
+    return { error: `Reading ${path.basename(file)} failed: ${err.message ?? String(e)}`, detail: file };
+  }
+}
+
+/** A diff of two profile files, or the message of whichever failed. */
+export function loadFlameDiff(current: string, base: string, mapSource: SourceMapper): { profile: FlameProfile } | { error: string; detail?: string } {
+  const a = loadFlameProfile(current, path.basename(current), mapSource);
+  if ('error' in a) return a;
+  const b = loadFlameProfile(base, path.basename(base), mapSource);
+  if ('error' in b) return b;
+  const diff = diffFlameProfiles(a.profile, b.profile);
+  return { profile: { ...diff, title: `${a.profile.title} vs ${b.profile.title}`, baseTitle: b.profile.title } };
+}
+
+/**
+ * Connects a webview to a profile: posts it when the page says it is ready (and again after a
+ * reload), opens sources on request, and remembers the view state for the serializer.
+ */
+export function bindFlameWebview(
+  webview: vscode.Webview,
+  load: () => { profile: FlameProfile } | { error: string; detail?: string },
+  onState: (state: FlameViewState) => void,
+  initialState?: FlameViewState,
+  log?: vscode.LogOutputChannel,
+): vscode.Disposable {
+  let state = initialState;
+  let loaded: ReturnType<typeof load> | undefined;
+  const post = (m: ToWebview) => void webview.postMessage(m);
+  return webview.onDidReceiveMessage(async (raw: unknown) => {
+    if (!isFromWebview(raw)) {
+      log?.warn(`profile view: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (raw.type) {
+      case 'ready': {
+        loaded ??= load();
+        if ('error' in loaded) {
+          post({ type: 'error', message: loaded.error, ...(loaded.detail ? { detail: loaded.detail } : {}) });
+          return;
+        }
+        const { profile } = loaded;
+        // A state made before the profile was read says -1: the profile's own default type.
+        const view = state && (state.sampleType < 0 || state.sampleType >= profile.sampleTypes.length) ? { ...state, sampleType: profile.defaultType } : state;
+        post({ type: 'load', profile, ...(view ? { state: view } : {}) });
+        return;
+      }
+      case 'state':
+        state = raw.state;
+        onState(raw.state);
+        return;
+      case 'openSource': {
+        // Only files the profile itself names: the page cannot make the editor open anything else.
+        if (!loaded || 'error' in loaded || !loaded.profile.functions.some((f) => f.file === raw.file)) {
+          log?.warn(`profile view: refused to open ${raw.file}, which the profile does not name`);
+          return;
+        }
+        const uri = vscode.Uri.file(raw.file);
+        try {
+          const doc = await vscode.workspace.openTextDocument(uri);
+          const line = Math.max(0, Math.min(doc.lineCount - 1, raw.line - 1));
+          await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(line, 0, line, 0), preview: true });
+        } catch {
+          void vscode.window.showWarningMessage(`Go Lab: ${raw.file} is not on this machine (the profile was recorded elsewhere, or the file moved).`);
+        }
+        return;
+      }
+    }
+  });
+}
