@@ -6,6 +6,8 @@
  */
 import * as assert from 'assert';
 import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
 import { distDir, fixtures } from '../support/paths';
@@ -90,4 +92,36 @@ describe('golab race (CLI, real dockerd)', function () {
     assert.strictEqual(await exited, 130, stderr);
     assert.match(stderr, /interrupted, stopping/);
   });
+
+  it('golab profile writes the profiles, an HTML flame graph each, and the top functions in JSON', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-cli-profile-'));
+    try {
+      const dir = path.join(out, 'run');
+      const r = spawnSync(process.execPath, [cli, 'profile', '--base-image', 'local', '--test', '^TestHot$', '--kinds', 'cpu,heap', '--out', dir, '--format', 'json'], {
+        cwd: path.join(fixtures, 'workspace', 'hot'),
+        encoding: 'utf8',
+        timeout: 600_000,
+      });
+      assert.strictEqual(r.status, 0, r.stderr);
+      const json = JSON.parse(r.stdout) as { profiles: Array<{ kind: string; html: string; defaultSampleType: string; topCum: Array<{ name: string; file: string; line: number; percent: number }>; topFlat: unknown[] }> };
+      assert.deepStrictEqual(json.profiles.map((p) => p.kind).sort(), ['cpu', 'heap']);
+      const cpu = json.profiles.find((p) => p.kind === 'cpu');
+      assert.ok(cpu && cpu.defaultSampleType === 'cpu');
+      // Burn dominates the CPU: it is the top user function by cumulative time, at its source.
+      const burn = cpu.topCum.find((t) => t.name.endsWith('hot.Burn'));
+      assert.ok(burn && burn.percent > 50 && burn.file === 'hot.go', JSON.stringify(cpu.topCum.slice(0, 5)));
+      assert.ok(cpu.topCum.length <= 20 && cpu.topFlat.length <= 20);
+      const heap = json.profiles.find((p) => p.kind === 'heap');
+      assert.ok(heap?.topCum.some((t) => t.name.endsWith('hot.Grow')), JSON.stringify(heap?.topCum.slice(0, 5)));
+      for (const p of json.profiles) {
+        const html = fs.readFileSync(p.html, 'utf8');
+        assert.match(html, /Content-Security-Policy/);
+        assert.match(html, /id="golab-profile"/);
+      }
+      assert.ok(fs.existsSync(path.join(dir, 'cpu.pb.gz')) && fs.existsSync(path.join(dir, 'manifest.json')));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
+

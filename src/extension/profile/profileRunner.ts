@@ -38,10 +38,13 @@ export class ProfileRunner implements vscode.Disposable {
     private readonly view: ProfilesView,
   ) {}
 
-  /** The remembered kinds, or the user's pick (remembered); undefined if the pick was dismissed. */
+  /**
+   * The kinds to collect: without `ask`, the remembered ones (CPU and heap until the user picks);
+   * with it, the user's pick, remembered. Undefined if the pick was dismissed.
+   */
   async kinds(ask: boolean): Promise<ProfileKind[] | undefined> {
     const remembered = this.extension.workspaceState.get<ProfileKind[]>(KINDS_KEY);
-    if (remembered && remembered.length > 0 && !ask) return remembered;
+    if (!ask) return remembered && remembered.length > 0 ? remembered : ['cpu', 'heap'];
     const labels: Record<ProfileKind, string> = { cpu: 'CPU', heap: 'Heap (allocations and in use)', mutex: 'Mutex contention', block: 'Blocking (channels, select, locks)' };
     const wanted: readonly ProfileKind[] = remembered ?? ['cpu', 'heap'];
     const items: Array<vscode.QuickPickItem & { value: ProfileKind }> = PROFILE_KINDS.map((k) => ({ label: labels[k], value: k, picked: wanted.includes(k) }));

@@ -1,0 +1,70 @@
+/**
+ * Profiling in the real extension host: "Profile Test or Benchmark at Cursor in Container" on
+ * TestHot runs go test with CPU and heap profiles in a real lab container, keeps them under
+ * .golab/profiles, opens the flame graph, annotates the hot line of Burn, lists the run in the
+ * Go Lab Profiles view, and opens a kept profile in the custom editor. No container is left.
+ */
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { GolabApi } from '../../../src/extension/main';
+
+interface ProfileRun {
+  dir: string;
+  manifest: { profiles: Record<string, string>; exitCode: number; label: string };
+}
+
+describe('profiling in VS Code', function () {
+  this.timeout(20 * 60_000);
+  const folder = () => {
+    const f = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(f, 'no workspace folder');
+    return f.uri;
+  };
+  let run: ProfileRun | undefined;
+
+  before(async () => {
+    try {
+      execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      throw new Error('Docker is not running: run `bash .ci/setup` (as root) to install and start it');
+    }
+  });
+  afterEach(() => assert.strictEqual(execFileSync('docker', ['ps', '-aq', '--filter', 'label=golab'], { encoding: 'utf8' }).trim(), '', 'lab containers left behind'));
+
+  it('profiles TestHot: CPU and heap profiles kept, the flame graph opened, the hot line annotated', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    // The kinds are remembered per workspace; a test sets them as the quick pick would.
+    const test = vscode.Uri.joinPath(folder(), 'hot', 'hot_test.go');
+    await vscode.window.showTextDocument(vscode.Uri.joinPath(folder(), 'hot', 'hot.go'));
+    run = (await vscode.commands.executeCommand('golab.profileTest', test, 'TestHot', 'test')) as ProfileRun | undefined;
+    assert.ok(run, 'the profile run did not complete (see the Go Lab: Profile output)');
+    assert.strictEqual(run.manifest.exitCode, 0);
+    assert.deepStrictEqual(Object.keys(run.manifest.profiles).sort(), ['cpu', 'heap']);
+    assert.ok(run.dir.startsWith(path.join(folder().fsPath, '.golab', 'profiles')), run.dir);
+    assert.strictEqual(fs.readFileSync(path.join(folder().fsPath, '.golab', '.gitignore'), 'utf8'), '*\n');
+    // A flame graph panel opened on the CPU profile.
+    // The tab model follows panel creation asynchronously (a round trip to the workbench).
+    const findTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('cpu · TestHot'));
+    for (let i = 0; i < 100 && !findTab(); i++) await new Promise((r) => setTimeout(r, 100));
+    const tab = findTab();
+    assert.ok(tab, `no flame graph tab: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
+    // The hashing loop of Burn (line 11) carries most of the CPU time.
+    const note = ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hot', 'hot.go'), 11);
+    assert.ok(note && /\d+\.\d% cpu/.test(note), `annotation of hot.go:11: ${note}`);
+    const share = Number(/([\d.]+)% cpu/.exec(note)?.[1]);
+    assert.ok(share > 50, `Burn's loop has ${share}% of the CPU`);
+  });
+
+  it('opens a kept profile in the flame graph custom editor', async () => {
+    assert.ok(run);
+    const heap = vscode.Uri.file(path.join(run.dir, run.manifest.profiles.heap));
+    await vscode.commands.executeCommand('vscode.openWith', heap, 'golab.profileViewer');
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === 'golab.profileViewer', `active tab: ${tab?.label}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+});
