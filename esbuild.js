@@ -102,7 +102,7 @@ const configs = [
     entryPoints: [...listFiles('test/unit', /\.test\.ts$/), ...listFiles('test/lab', /\.test\.ts$/), ...listFiles('test/bench', /\.ts$/)],
     outdir: path.join(root, 'out'),
     outbase: root,
-    external: ['mocha', 'web-tree-sitter', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'dockerode', 'tar-stream', 'cpu-features'],
+    external: ['mocha', 'web-tree-sitter', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'dockerode', 'tar-stream', 'cpu-features', 'playwright-core'],
     sourcemap: true,
   },
 ];

@@ -100,4 +100,56 @@ describe('packaged extension in code-server', function () {
     assert.ok(text.split('\n').some((line) => line.trim() === findingFile), `${findingFile} is not listed:\n${text}`);
     assert.ok(text.includes(findingCode), `no ${findingCode} in the Problems panel:\n${text}`);
   });
+
+  it('profiles TestHot into a flame graph panel: search highlights Burn, Ctrl+click opens its line', async function () {
+    // Needs Docker and the lab image (.ci/setup starts dockerd; the lab suite builds the image).
+    this.timeout(10 * 60_000);
+    await page.keyboard.press('Control+P');
+    const quickInput = page.locator('.quick-input-widget input');
+    await quickInput.waitFor({ timeout: 30_000 });
+    await quickInput.fill('hot_test.go');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hot_test.go' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'hot_test.go' }).waitFor({ timeout: 30_000 });
+    // The cursor into TestHot (line 6), then the command from the palette.
+    await page.keyboard.press('Control+G');
+    await quickInput.fill(':6');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F1');
+    await quickInput.fill('>Go Lab: Profile Test or Benchmark at Cursor in Container');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Profile Test or Benchmark at Cursor' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'cpu · TestHot' }).waitFor({ timeout: 5 * 60_000 });
+
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const canvas = view.locator('section.graph canvas').first();
+    await canvas.waitFor({ timeout: 60_000 });
+    await view.locator('#golab-search').fill('Burn');
+    const match = view.locator('#golab-match');
+    await match.filter({ hasText: /Matched: / }).waitFor({ timeout: 30_000 });
+    const share = Number(/Matched: ([\d.]+)%/.exec((await match.innerText()) || '')?.[1]);
+    await page.screenshot({ path: artifactPath('flame-graph-search.png') });
+    assert.ok(share > 50, `Burn matched ${share}% of the CPU profile`);
+
+    // Find the Burn frame by hovering up the left edge of the flame graph (root at the bottom).
+    const box = await canvas.boundingBox();
+    assert.ok(box, 'the flame graph canvas has no box');
+    const tooltip = view.locator('.tooltip');
+    let at;
+    for (let y = box.y + box.height - 4; y > box.y && !at; y -= 6) {
+      await page.mouse.move(box.x + 8, y);
+      const text = (await tooltip.isVisible()) ? await tooltip.innerText() : '';
+      if (/hot\.Burn\b/.test(text)) at = { x: box.x + 8, y };
+    }
+    assert.ok(at, 'no frame of hot.Burn under the left edge of the flame graph');
+    await page.keyboard.down('Control');
+    await page.mouse.click(at.x, at.y);
+    await page.keyboard.up('Control');
+    await page.locator('.tabs-container .tab.active', { hasText: 'hot.go' }).waitFor({ timeout: 30_000 });
+    // The hashing loop's line carries Burn's samples: the editor opens there.
+    const position = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+    await position.filter({ hasText: 'Ln 11,' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: artifactPath('flame-graph-source.png') });
+  });
 });
+

@@ -1,0 +1,213 @@
+/**
+ * JSON-safe form of a FlameProfile. The CLI embeds a profile in a standalone HTML page, where
+ * typed arrays cannot go as they are. Base64 of their bytes keeps every float bit-exact
+ * (NaN and -0 included) and decodes with one pass over a string instead of parsing one JSON
+ * number per node; its size is about that of number arrays. Used by Node (src/core/pprof/html.ts)
+ * and by the browser (src/webview/flame), so it relies only on atob/btoa, present in both.
+ *
+ * The decoder also accepts typed arrays and plain number arrays in place of base64, because a
+ * profile posted to a webview may arrive in any of those forms depending on how the host
+ * serialised it; and it checks the tree's shape, since a broken tree would make the view loop
+ * or read out of bounds rather than fail visibly.
+ */
+import type { FlameFunction, FlameProfile, FlameTree, SampleType } from './flame';
+
+/** Version of the encoded form; a page written by a newer CLI says so instead of misdrawing. */
+export const FLAME_CODEC_VERSION = 1;
+
+/** A typed array as JSON: its element kind and its bytes (little-endian) in base64. */
+export interface EncodedArray {
+  kind: 'i32' | 'f64';
+  base64: string;
+}
+
+export interface EncodedFlameTree {
+  parent: EncodedArray;
+  func: EncodedArray;
+  line: EncodedArray;
+  depth: EncodedArray;
+  size: EncodedArray;
+  total: EncodedArray[];
+  self: EncodedArray[];
+  baseTotal?: EncodedArray[];
+}
+
+/** The JSON-safe profile: every field of FlameProfile, the tree's arrays encoded. */
+export interface EncodedFlameProfile extends Omit<FlameProfile, 'tree'> {
+  golabFlame: number;
+  tree: EncodedFlameTree;
+}
+
+/** A profile that cannot be decoded; the message says what is wrong, for the error panel. */
+export class FlameCodecError extends Error {
+  override name = 'FlameCodecError';
+}
+
+// Typed arrays are stored in the platform's byte order; every platform VS Code and Chromium
+// run on is little-endian, and the check below turns a big-endian surprise into an error
+// instead of garbage.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let out = '';
+  // String.fromCharCode.apply has an argument-count limit: go in chunks.
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + chunk)));
+  }
+  return btoa(out);
+}
+
+function base64ToBytes(b64: string): Uint8Array {
+  let bin: string;
+  try {
+    bin = atob(b64);
+  } catch {
+    throw new FlameCodecError('the profile data is not valid base64');
+  }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function encodeArray(a: Int32Array | Float64Array): EncodedArray {
+  if (!LITTLE_ENDIAN) throw new FlameCodecError('big-endian platforms are not supported');
+  return { kind: a instanceof Int32Array ? 'i32' : 'f64', base64: bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) };
+}
+
+/** The JSON-safe form of `profile` (JSON.stringify it as it is). */
+export function encodeFlameProfile(profile: FlameProfile): EncodedFlameProfile {
+  const t = profile.tree;
+  const tree: EncodedFlameTree = {
+    parent: encodeArray(t.parent),
+    func: encodeArray(t.func),
+    line: encodeArray(t.line),
+    depth: encodeArray(t.depth),
+    size: encodeArray(t.size),
+    total: t.total.map(encodeArray),
+    self: t.self.map(encodeArray),
+  };
+  if (t.baseTotal) tree.baseTotal = t.baseTotal.map(encodeArray);
+  return { ...profile, golabFlame: FLAME_CODEC_VERSION, tree };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function decodeArray<T extends Int32Array | Float64Array>(v: unknown, make: (n: number | ArrayBuffer) => T, what: string): T {
+  const kind = make(0) instanceof Int32Array ? 'i32' : 'f64';
+  if (v instanceof Int32Array || v instanceof Float64Array) {
+    if ((v instanceof Int32Array ? 'i32' : 'f64') === kind) return v as T;
+    return copyNumbers(Array.from(v), make, what);
+  }
+  if (Array.isArray(v)) return copyNumbers(v, make, what);
+  if (isRecord(v) && typeof v.base64 === 'string') {
+    if (v.kind !== kind) throw new FlameCodecError(`${what}: expected ${kind} data, found ${String(v.kind)}`);
+    if (!LITTLE_ENDIAN) throw new FlameCodecError('big-endian platforms are not supported');
+    const bytes = base64ToBytes(v.base64);
+    const width = kind === 'i32' ? 4 : 8;
+    if (bytes.length % width !== 0) throw new FlameCodecError(`${what}: ${bytes.length} bytes is not a whole number of ${kind} values`);
+    // A fresh buffer: the typed array needs an aligned offset, and bytes.buffer starts at 0.
+    return make(bytes.buffer as ArrayBuffer);
+  }
+  // A typed array structured-cloned through JSON arrives as {"0": v0, "1": v1, ...}.
+  if (isRecord(v)) {
+    const keys = Object.keys(v);
+    if (keys.every((k, i) => k === String(i))) return copyNumbers(keys.map((k) => v[k]), make, what);
+  }
+  throw new FlameCodecError(`${what} is missing or not an array`);
+}
+
+function copyNumbers<T extends Int32Array | Float64Array>(values: unknown[], make: (n: number) => T, what: string): T {
+  const out = make(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (typeof x !== 'number') throw new FlameCodecError(`${what}[${i}] is not a number`);
+    out[i] = x;
+  }
+  return out;
+}
+
+const i32 = (n: number | ArrayBuffer): Int32Array => (typeof n === 'number' ? new Int32Array(n) : new Int32Array(n));
+const f64 = (n: number | ArrayBuffer): Float64Array => (typeof n === 'number' ? new Float64Array(n) : new Float64Array(n));
+
+function decodeList(v: unknown, what: string, count: number): Float64Array[] {
+  if (!Array.isArray(v)) throw new FlameCodecError(`${what} is not a list`);
+  if (v.length !== count) throw new FlameCodecError(`${what} has ${v.length} entries for ${count} sample types`);
+  return v.map((a, k) => decodeArray(a, f64, `${what}[${k}]`));
+}
+
+/**
+ * A FlameProfile from its encoded form (or from a profile whose arrays lost their type on the
+ * way). Throws FlameCodecError saying what is wrong when the data is not a usable profile.
+ */
+export function decodeFlameProfile(v: unknown): FlameProfile {
+  if (!isRecord(v)) throw new FlameCodecError('the profile is not an object');
+  if (typeof v.golabFlame === 'number' && v.golabFlame > FLAME_CODEC_VERSION) {
+    throw new FlameCodecError(`the profile was written in format ${v.golabFlame}; this viewer reads format ${FLAME_CODEC_VERSION} (update Go Lab)`);
+  }
+  if (!Array.isArray(v.sampleTypes) || v.sampleTypes.length === 0) throw new FlameCodecError('the profile has no sample types');
+  const sampleTypes: SampleType[] = v.sampleTypes.map((s, k) => {
+    if (!isRecord(s) || typeof s.type !== 'string' || typeof s.unit !== 'string') throw new FlameCodecError(`sample type ${k} is malformed`);
+    return { type: s.type, unit: s.unit };
+  });
+  if (!Array.isArray(v.functions)) throw new FlameCodecError('the profile has no function table');
+  const functions: FlameFunction[] = v.functions.map((f, k) => {
+    if (!isRecord(f) || typeof f.name !== 'string') throw new FlameCodecError(`function ${k} is malformed`);
+    return { name: f.name, file: typeof f.file === 'string' ? f.file : '', startLine: typeof f.startLine === 'number' ? f.startLine : 0 };
+  });
+  if (!isRecord(v.tree)) throw new FlameCodecError('the profile has no call tree');
+  const t = v.tree;
+  const tree: FlameTree = {
+    parent: decodeArray(t.parent, i32, 'tree.parent'),
+    func: decodeArray(t.func, i32, 'tree.func'),
+    line: decodeArray(t.line, i32, 'tree.line'),
+    depth: decodeArray(t.depth, i32, 'tree.depth'),
+    size: decodeArray(t.size, i32, 'tree.size'),
+    total: decodeList(t.total, 'tree.total', sampleTypes.length),
+    self: decodeList(t.self, 'tree.self', sampleTypes.length),
+  };
+  if (t.baseTotal !== undefined && t.baseTotal !== null) tree.baseTotal = decodeList(t.baseTotal, 'tree.baseTotal', sampleTypes.length);
+  validateTree(tree, functions.length);
+  const defaultType = typeof v.defaultType === 'number' && Number.isInteger(v.defaultType) && v.defaultType >= 0 && v.defaultType < sampleTypes.length ? v.defaultType : sampleTypes.length - 1;
+  const profile: FlameProfile = { title: typeof v.title === 'string' ? v.title : 'profile', sampleTypes, defaultType, functions, tree };
+  if (typeof v.durationNanos === 'number') profile.durationNanos = v.durationNanos;
+  if (Array.isArray(v.labels)) profile.labels = v.labels.filter((l): l is string => typeof l === 'string');
+  if (typeof v.baseTitle === 'string') profile.baseTitle = v.baseTitle;
+  return profile;
+}
+
+/**
+ * Checks the invariants the view relies on: parallel arrays of one length, node 0 the root,
+ * preorder (each parent before its children, depth = parent's + 1), subtree ranges nested in
+ * their parent's, function indices in the table.
+ */
+export function validateTree(tree: FlameTree, functionCount: number): void {
+  const n = tree.parent.length;
+  if (n === 0) throw new FlameCodecError('the call tree is empty (no root)');
+  const arrays: Array<[string, { length: number }]> = [
+    ['func', tree.func],
+    ['line', tree.line],
+    ['depth', tree.depth],
+    ['size', tree.size],
+    ...tree.total.map((a, k): [string, { length: number }] => [`total[${k}]`, a]),
+    ...tree.self.map((a, k): [string, { length: number }] => [`self[${k}]`, a]),
+    ...(tree.baseTotal ?? []).map((a, k): [string, { length: number }] => [`baseTotal[${k}]`, a]),
+  ];
+  for (const [name, a] of arrays) if (a.length !== n) throw new FlameCodecError(`tree.${name} has ${a.length} entries for ${n} nodes`);
+  if (tree.parent[0] !== -1 || tree.depth[0] !== 0 || tree.size[0] !== n) throw new FlameCodecError('node 0 is not the root of the whole tree');
+  const below = new Float64Array(n);
+  for (let i = 1; i < n; i++) {
+    const p = tree.parent[i];
+    if (!(p >= 0 && p < i)) throw new FlameCodecError(`node ${i}: parent ${p} does not precede it`);
+    if (tree.depth[i] !== tree.depth[p] + 1) throw new FlameCodecError(`node ${i}: depth ${tree.depth[i]} is not its parent's + 1`);
+    const s = tree.size[i];
+    if (!(s >= 1 && i + s <= p + tree.size[p])) throw new FlameCodecError(`node ${i}: subtree size ${s} overflows its parent's`);
+    const f = tree.func[i];
+    if (!(f >= 0 && f < functionCount)) throw new FlameCodecError(`node ${i}: function ${f} is not in the function table`);
+    below[p] += s;
+  }
+  // With the nesting above, sizes that add up mean every range holds exactly its subtree.
+  for (let i = 0; i < n; i++) if (below[i] + 1 !== tree.size[i]) throw new FlameCodecError(`node ${i}: subtree size ${tree.size[i]} is not 1 + its children's`);
+}

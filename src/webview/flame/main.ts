@@ -1,0 +1,88 @@
+/**
+ * Entry of the flame view bundle (dist/webview/flame.js). Two ways to start: in a VS Code
+ * webview (acquireVsCodeApi exists) the profile comes in a `load` message; in the standalone
+ * page the CLI writes, it is embedded as JSON in <script id="golab-profile">.
+ */
+import type { FlameViewState, FromWebview, ToWebview } from '../../shared/flame';
+import { decodeFlameProfile } from '../../shared/flameCodec';
+import { FlameApp } from './app';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): unknown;
+  setState(state: FlameViewState): void;
+}
+
+declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
+
+function isToWebview(v: unknown): v is ToWebview {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return (m.type === 'load' && typeof m.profile === 'object' && m.profile !== null) || (m.type === 'error' && typeof m.message === 'string');
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function startInVsCode(api: VsCodeApi, root: HTMLElement): void {
+  const app = new FlameApp(root, {
+    openSource: (file, line) => api.postMessage({ type: 'openSource', file, line }),
+    saveState: (state) => {
+      api.setState(state);
+      api.postMessage({ type: 'state', state });
+    },
+  });
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const msg = event.data;
+    if (!isToWebview(msg)) return;
+    if (msg.type === 'error') {
+      app.showError(msg.message, msg.detail);
+      return;
+    }
+    try {
+      // Decoding validates the tree; the host may also have posted arrays that lost their type.
+      const profile = decodeFlameProfile(msg.profile);
+      app.load(profile, msg.state ?? api.getState() ?? undefined);
+    } catch (e) {
+      app.showError(`The profile could not be read: ${errorText(e)}`);
+    }
+  });
+  api.postMessage({ type: 'ready' });
+}
+
+function startStandalone(root: HTMLElement): void {
+  const app = new FlameApp(root, {});
+  const script = document.getElementById('golab-profile');
+  if (!script) {
+    app.showError('This page has no embedded profile (no <script id="golab-profile">).');
+    return;
+  }
+  try {
+    performance.mark('golab-flame-start');
+    const profile = decodeFlameProfile(JSON.parse(script.textContent ?? '') as unknown);
+    performance.mark('golab-flame-decoded');
+    app.load(profile);
+  } catch (e) {
+    app.showError(`The embedded profile could not be read: ${errorText(e)}`);
+  }
+}
+
+function start(): void {
+  const root = document.getElementById('golab-flame') ?? document.body.appendChild(document.createElement('div'));
+  root.classList.add('golab-flame');
+  try {
+    if (typeof acquireVsCodeApi === 'function') startInVsCode(acquireVsCodeApi(), root);
+    else startStandalone(root);
+  } catch (e) {
+    // Last resort: whatever failed, say it on the page instead of leaving it blank.
+    const p = document.createElement('p');
+    p.className = 'error-panel';
+    p.setAttribute('role', 'alert');
+    p.textContent = `The flame view failed to start: ${errorText(e)}`;
+    root.replaceChildren(p);
+  }
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

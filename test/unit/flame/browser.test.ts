@@ -1,0 +1,161 @@
+/**
+ * The standalone flame page in a real headless Chromium: it draws, searches, zooms, moves by
+ * keyboard, shows an error for a broken profile, and logs no console error. Leaves a screenshot
+ * in test-results/flame-standalone.png to look at.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { renderFlameHtml } from '../../../src/core/pprof/html';
+import { ROW_HEIGHT } from '../../../src/webview/flame/layout';
+import { repoRoot } from '../../support/paths';
+import { collectErrors, flameAssets, launch, writePage } from './standalonePage';
+import { randomProfile } from './synthetic';
+
+/** Pixels of the canvas that are not the background colour, and how many distinct colours it has. */
+const CANVAS_PIXELS = `(() => {
+  const c = document.querySelector('canvas.flame-canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const bg = getComputedStyle(document.body).getPropertyValue('--golab-background').trim();
+  const probe = document.createElement('canvas').getContext('2d');
+  probe.fillStyle = bg; probe.fillRect(0, 0, 1, 1);
+  const b = probe.getImageData(0, 0, 1, 1).data;
+  let other = 0; const colours = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] !== b[0] || d[i + 1] !== b[1] || d[i + 2] !== b[2]) other++;
+    colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  }
+  return { other, colours: colours.size, total: d.length / 4 };
+})()`;
+
+describe('flame view in headless Chromium (standalone page)', function () {
+  this.timeout(60000);
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    errors = collectErrors(page);
+    const file = writePage(randomProfile({ nodes: 3000, seed: 7 }));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('canvas.flame-canvas');
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('draws frames on the canvas', async () => {
+    // The first paint is synchronous on load; one animation frame settles any resize.
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(undefined)))');
+    const px = (await page.evaluate(CANVAS_PIXELS)) as { other: number; colours: number; total: number };
+    assert.ok(px.other > px.total * 0.05, `only ${px.other} of ${px.total} pixels are not background`);
+    assert.ok(px.colours > 5, `only ${px.colours} colours: frames are not coloured`);
+    assert.strictEqual(await page.title(), 'synthetic · 3000 nodes');
+    await page.screenshot({ path: path.join(repoRoot, 'test-results', 'flame-standalone.png') });
+  });
+
+  it('shows the matched percentage of a search, and says when a regex is invalid', async () => {
+    await page.keyboard.press('/');
+    assert.strictEqual(await page.evaluate('document.activeElement.id'), 'golab-search');
+    await page.keyboard.type('cart');
+    await page.waitForFunction(`/Matched: [\\d.]+%/.test(document.getElementById('golab-match').textContent)`);
+    await page.fill('#golab-search', 'cart(');
+    await page.waitForFunction(`/Invalid regular expression/.test(document.getElementById('golab-match').textContent)`);
+    assert.strictEqual(await page.getAttribute('#golab-search', 'aria-invalid'), 'true');
+    await page.fill('#golab-search', 'zzzz-nothing');
+    await page.waitForFunction(`document.getElementById('golab-match').textContent === 'No match'`);
+    await page.fill('#golab-search', 'db');
+    await page.waitForFunction(`/Matched/.test(document.getElementById('golab-match').textContent)`);
+  });
+
+  it('zooms into a clicked frame (breadcrumbs appear) and resets with Escape', async () => {
+    const box = await page.locator('canvas.flame-canvas').first().boundingBox();
+    assert.ok(box);
+    assert.strictEqual(await page.isVisible('nav.breadcrumbs'), false);
+    // Flame graph: root on the bottom row, its largest child at the left of the row above.
+    await page.mouse.click(box.x + 5, box.y + box.height - ROW_HEIGHT * 1.5);
+    await page.waitForSelector('nav.breadcrumbs button.crumb[aria-current="location"]');
+    assert.ok((await page.locator('nav.breadcrumbs button.crumb').count()) >= 2);
+    // The details bar names the clicked frame and offers the source location.
+    assert.match((await page.textContent('.details')) ?? '', /Go to source/);
+    await page.screenshot({ path: path.join(repoRoot, 'test-results', 'flame-zoom-search.png') });
+    await page.click('.details button:text("Go to source")');
+    assert.match((await page.textContent('.details-source')) ?? '', /\.go:\d+$/);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('nav.breadcrumbs', { state: 'hidden' });
+  });
+
+  it('moves between frames with the keyboard and announces the focused one', async () => {
+    await page.focus('canvas.flame-canvas');
+    await page.keyboard.press('ArrowUp');
+    const said = await page.textContent('[aria-live="polite"].sr-only');
+    assert.match(said ?? '', /Total: .*of all/);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('nav.breadcrumbs button.crumb[aria-current="location"]');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('nav.breadcrumbs', { state: 'hidden' });
+  });
+
+  it('shows the top table and opens the sandwich view from a row', async () => {
+    await page.click('button.view-button:text("Top")');
+    await page.waitForSelector('table.top-table tbody tr');
+    await page.click('th.col-cum button');
+    assert.strictEqual(await page.getAttribute('th.col-cum', 'aria-sort'), 'descending');
+    await page.click('table.top-table tbody tr:nth-child(3) button.fn');
+    await page.waitForSelector('section.sandwich:not([hidden]) canvas.flame-canvas');
+    assert.match((await page.textContent('.sandwich-title')) ?? '', /^Sandwich: /);
+    await page.screenshot({ path: path.join(repoRoot, 'test-results', 'flame-sandwich.png') });
+    await page.click('button.view-button:text("Icicle")');
+  });
+
+  it('logged no console error', () => {
+    assert.deepStrictEqual(errors, []);
+  });
+
+  it('shows an error panel, not a blank page, for a broken profile', async () => {
+    const html = renderFlameHtml(randomProfile({ nodes: 10, seed: 1 }), flameAssets()).replace('"golabFlame":1', '"golabFlame":1,"sampleTypes":[]');
+    const p = await browser.newPage();
+    const errs = collectErrors(p);
+    await p.goto(`file://${writePage(html, 'broken')}`);
+    const alert = await p.waitForSelector('[role="alert"]:not([hidden])');
+    assert.match((await alert.textContent()) ?? '', /could not be read: the profile has no sample types/);
+    assert.deepStrictEqual(errs, []);
+    await p.close();
+  });
+
+  it('colours a diff red (grew) and blue (shrank) and shows both values in the tooltip', async () => {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errs = collectErrors(p);
+    await p.goto(`file://${writePage(randomProfile({ nodes: 3000, seed: 8, diff: true }), 'diff')}`);
+    await p.waitForSelector('canvas.flame-canvas');
+    const hues = (await p.evaluate(`(() => {
+      const c = document.querySelector('canvas.flame-canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let red = 0, blue = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] > d[i + 2] + 60) red++;
+        if (d[i + 2] > d[i] + 60) blue++;
+      }
+      return { red, blue };
+    })()`)) as { red: number; blue: number };
+    assert.ok(hues.red > 500 && hues.blue > 500, JSON.stringify(hues));
+    const box = await p.locator('canvas.flame-canvas').first().boundingBox();
+    assert.ok(box);
+    await p.mouse.move(box.x + 5, box.y + box.height - ROW_HEIGHT * 1.5);
+    const tip = await p.waitForSelector('.tooltip:not([hidden])');
+    assert.match((await tip.textContent()) ?? '', /Base: .*Change: [+-]/);
+    await p.screenshot({ path: path.join(repoRoot, 'test-results', 'flame-diff.png') });
+    assert.deepStrictEqual(errs, []);
+    await p.close();
+  });
+
+  it('keeps the CSP strict: no script runs without the nonce', () => {
+    const html = renderFlameHtml(randomProfile({ nodes: 10, seed: 1 }), flameAssets());
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;nonce-[^&]+&#39;/);
+    assert.ok(fs.existsSync(path.join(repoRoot, 'test-results')));
+  });
+});

@@ -1,0 +1,78 @@
+import * as assert from 'assert';
+import type { FlameProfile } from '../../../src/shared/flame';
+import { decodeFlameProfile, encodeFlameProfile, FlameCodecError, validateTree } from '../../../src/shared/flameCodec';
+import { smallProfile } from './fixtures';
+import { randomProfile } from './synthetic';
+
+function roundTrip(p: FlameProfile): FlameProfile {
+  return decodeFlameProfile(JSON.parse(JSON.stringify(encodeFlameProfile(p))));
+}
+
+describe('flame codec', () => {
+  it('round-trips a profile through JSON, typed arrays included', () => {
+    const p = randomProfile({ nodes: 5000, seed: 2, diff: true });
+    p.labels = ['handler=/cart'];
+    p.baseTitle = 'base';
+    const back = roundTrip(p);
+    assert.deepStrictEqual(back, p);
+    assert.ok(back.tree.parent instanceof Int32Array);
+    assert.ok(back.tree.total[0] instanceof Float64Array);
+  });
+
+  it('keeps non-integer, huge and special float values exactly', () => {
+    const p = smallProfile();
+    p.tree.total[0][0] = 1e300;
+    p.tree.self[0][1] = 0.1 + 0.2;
+    p.tree.self[0][2] = NaN;
+    p.tree.self[0][3] = -0;
+    const back = roundTrip(p).tree;
+    assert.strictEqual(back.total[0][0], 1e300);
+    assert.strictEqual(back.self[0][1], 0.1 + 0.2);
+    assert.ok(Number.isNaN(back.self[0][2]));
+    assert.ok(Object.is(back.self[0][3], -0));
+  });
+
+  it('accepts arrays that lost their type on the way (number arrays, index-keyed objects)', () => {
+    const p = smallProfile();
+    const loose = {
+      ...p,
+      tree: {
+        ...p.tree,
+        parent: [...p.tree.parent],
+        func: Object.fromEntries([...p.tree.func].map((v, i) => [String(i), v])),
+        total: p.tree.total.map((a) => [...a]),
+      },
+    };
+    assert.deepStrictEqual(decodeFlameProfile(loose), p);
+    // Typed arrays as they are (a structured clone) pass through.
+    assert.deepStrictEqual(decodeFlameProfile(p), p);
+  });
+
+  it('says what is wrong with a broken profile', () => {
+    const good = (): Record<string, unknown> => JSON.parse(JSON.stringify(encodeFlameProfile(smallProfile()))) as Record<string, unknown>;
+    const fails = (v: unknown, re: RegExp): void => {
+      assert.throws(() => decodeFlameProfile(v), (e: unknown) => e instanceof FlameCodecError && re.test(e.message));
+    };
+    fails(null, /not an object/);
+    fails({ ...good(), sampleTypes: [] }, /no sample types/);
+    fails({ ...good(), golabFlame: 99 }, /format 99/);
+    fails({ ...good(), tree: { ...(good().tree as object), parent: { kind: 'i32', base64: '%%%' } } }, /base64/);
+    fails({ ...good(), tree: { ...(good().tree as object), parent: { kind: 'f64', base64: '' } } }, /expected i32/);
+    fails({ ...good(), tree: { ...(good().tree as object), size: [7, 1] } }, /size has 2 entries/);
+    fails({ ...good(), tree: { ...(good().tree as object), total: [] } }, /0 entries for 1 sample types/);
+    fails({ ...good(), functions: [] }, /not in the function table/);
+  });
+
+  it('rejects trees that are not preorder with consistent sizes', () => {
+    const bad = (edit: (p: FlameProfile) => void, re: RegExp): void => {
+      const p = smallProfile();
+      edit(p);
+      assert.throws(() => validateTree(p.tree, p.functions.length), re);
+    };
+    bad((p) => (p.tree.parent[0] = 0), /root/);
+    bad((p) => (p.tree.parent[2] = 3), /does not precede/);
+    bad((p) => (p.tree.depth[2] = 5), /depth/);
+    bad((p) => (p.tree.size[1] = 1), /not 1 \+ its children's|overflows/);
+    bad((p) => (p.tree.size[2] = 40), /overflows/);
+  });
+});
