@@ -43,7 +43,7 @@ export function flameHtml(webview: vscode.Webview, extension: vscode.Uri, title:
 <title>${esc(title)}</title>
 </head>
 <body>
-<div id="app" aria-busy="true">Loading the profile…</div>
+<div id="golab-flame"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;

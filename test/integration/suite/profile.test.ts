@@ -57,6 +57,9 @@ describe('profiling in VS Code', function () {
     assert.ok(note && /\d+\.\d% cpu/.test(note), `annotation of hot.go:11: ${note}`);
     const share = Number(/([\d.]+)% cpu/.exec(note)?.[1]);
     assert.ok(share > 50, `Burn's loop has ${share}% of the CPU`);
+    // Grow's make([]byte, 1024) in its loop (line 20) allocates about 20 MB.
+    const alloc = ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hot', 'hot.go'), 20);
+    assert.ok(alloc && /\d+(\.\d)? MB alloc/.test(alloc), `annotation of hot.go:20: ${alloc}`);
   });
 
   it('opens a kept profile in the flame graph custom editor', async () => {
