@@ -150,6 +150,21 @@ describe('packaged extension in code-server', function () {
     const position = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
     await position.filter({ hasText: 'Ln 11,' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: artifactPath('flame-graph-source.png') });
+
+    // A reload brings the panel back with its state (the webview serializer): the same
+    // profile, the search still typed in.
+    await page.keyboard.press('F1');
+    await quickInput.fill('>Developer: Reload Window');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+    const restoredTab = page.locator('.tabs-container .tab', { hasText: 'cpu · TestHot' });
+    await restoredTab.waitFor({ timeout: 120_000 });
+    await restoredTab.click();
+    const restored = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await restored.locator('#golab-match').filter({ hasText: /Matched: / }).waitFor({ timeout: 60_000 });
+    assert.strictEqual(await restored.locator('#golab-search').inputValue(), 'Burn');
+    await page.screenshot({ path: artifactPath('flame-graph-restored.png') });
   });
 });
 
