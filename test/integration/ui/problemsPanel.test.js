@@ -166,5 +166,22 @@ describe('packaged extension in code-server', function () {
     assert.strictEqual(await restored.locator('#golab-search').inputValue(), 'Burn');
     await page.screenshot({ path: artifactPath('flame-graph-restored.png') });
   });
+
+  it('shows why a corrupt profile cannot be read, in the viewer, instead of a blank panel', async function () {
+    this.timeout(3 * 60_000);
+    await page.keyboard.press('Control+P');
+    const quickInput = page.locator('.quick-input-widget input');
+    await quickInput.waitFor({ timeout: 30_000 });
+    await quickInput.fill('corrupt.pb.gz');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'corrupt.pb.gz' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'corrupt.pb.gz' }).waitFor({ timeout: 30_000 });
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const error = view.locator('.error-panel');
+    await error.filter({ hasText: 'Cannot show this profile' }).waitFor({ timeout: 60_000 });
+    const text = await error.innerText();
+    await page.screenshot({ path: artifactPath('flame-graph-corrupt.png') });
+    assert.match(text, /corrupt\.pb\.gz is not a profile Go Lab can read/);
+  });
 });
 
