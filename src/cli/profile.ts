@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { CONFIG_DEFAULTS, formatBytes, parseByteSize } from '../core/config';
+import { CONFIG_DEFAULTS, formatBytes } from '../core/config';
 import { connectDocker } from '../core/lab/docker';
 import { LabCancelledError, LabError } from '../core/lab/errors';
 import { findModuleRoot } from '../core/lab/goTest';
@@ -20,6 +20,7 @@ import { buildFailed } from '../core/race/run';
 import type { FlameProfile } from '../shared/flame';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
+import { interruptibleRun, LAB_OPTIONS, labSettingsFrom } from './labFlags';
 
 export function profileHelp(): string {
   const d = CONFIG_DEFAULTS.lab;
@@ -37,6 +38,7 @@ Flags:
   --out DIR              output folder (default .golab/profiles/<time> in the module)
   --memory SIZE          container memory limit, e.g. 512m, 1g (default ${d.memory})
   --cpus N               CPUs for the container (default ${d.cpus})
+  --pids N               process/thread limit (default ${d.pids})
   --network              allow network access (module downloads)
   --base-image IMAGE     base of the lab image: a registry image, "auto" (default) or "local"
   --format text|json     text: where the files went; json: per profile its file, HTML page,
@@ -86,10 +88,7 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
         benchtime: { type: 'string' },
         kinds: { type: 'string', default: 'cpu,heap' },
         out: { type: 'string' },
-        memory: { type: 'string' },
-        cpus: { type: 'string' },
-        network: { type: 'boolean', default: false },
-        'base-image': { type: 'string' },
+        ...LAB_OPTIONS,
         format: { type: 'string', default: 'text' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -106,10 +105,7 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   if (kinds.length === 0 || unknown.length > 0) throw new UsageError(`--kinds takes cpu, heap, mutex and block, got "${v.kinds}"`, 'profile');
   if (parsed.positionals.length > 1) throw new UsageError('profile takes one package: Go profiles one test binary at a time', 'profile');
   if (v.test && v.bench) throw new UsageError('--test and --bench together would mix both in one profile: choose one', 'profile');
-  const memory = parseByteSize(v.memory ?? d.memory);
-  if (memory === undefined) throw new UsageError(`--memory wants a size like 512m or 1g, got "${v.memory}"`, 'profile');
-  const cpus = Number(v.cpus ?? d.cpus);
-  if (!Number.isFinite(cpus) || cpus <= 0) throw new UsageError(`--cpus wants a positive number, got "${v.cpus}"`, 'profile');
+  const settings = labSettingsFrom(v, ctx, 'profile', d.timeoutMinutes * 60_000);
 
   const moduleRoot = findModuleRoot(ctx.cwd, path.parse(ctx.cwd).root);
   if (!moduleRoot) throw new InputError(`no go.mod in ${ctx.cwd} or above it: run golab profile inside a Go module`);
@@ -119,12 +115,7 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   const rel = path.relative(moduleRoot, pkgDir).split(path.sep).join('/');
   if (rel.startsWith('..')) throw new InputError(`${pkgArg} is outside the module at ${moduleRoot}`);
 
-  const abort = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
-  const unregister = ctx.interrupt.onInterrupt(async () => {
-    abort.abort();
-    await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
-  });
+  const interrupt = interruptibleRun(ctx);
   const progress = (message: string) => ctx.stderr?.(`golab: ${message}\n`);
   const outDir = v.out ? path.resolve(ctx.cwd, v.out) : undefined;
   let result: ProfileResult;
@@ -138,25 +129,19 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
       ...(v.benchtime ? { benchtime: v.benchtime } : {}),
       kinds: kinds as ProfileKind[],
       label: v.bench ?? v.test ?? `package ${rel || '.'}`,
-      lab: {
-        limits: { memoryBytes: memory, cpus, pids: d.pids },
-        network: v.network === true,
-        timeoutMs: d.timeoutMinutes * 60_000,
-        image: { baseImage: v['base-image'] ?? d.baseImage, labDir: path.join(ctx.extensionRoot, 'lab') },
-      },
-      signal: abort.signal,
+      lab: settings,
+      signal: interrupt.signal,
       onProgress: (p) => progress(p.message),
       ...(v.format === 'text' ? { onOutput: (t: string) => ctx.stderr?.(t) } : {}),
       ...(outDir ? { outRoot: path.dirname(outDir) } : {}),
     });
-    running = run;
-    result = await run;
+    result = await interrupt.track(run);
   } catch (e) {
     if (e instanceof LabCancelledError) return { exitCode: EXIT.interrupted, stdout: '' };
     if (e instanceof LabError) throw new InputError(e.message);
     throw e;
   } finally {
-    unregister();
+    interrupt.done();
   }
   // --out names the folder itself: move the run folder there.
   let dir = result.dir;

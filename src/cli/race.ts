@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { CONFIG_DEFAULTS, formatBytes, parseByteSize } from '../core/config';
+import { CONFIG_DEFAULTS, formatBytes } from '../core/config';
 import { connectDocker } from '../core/lab/docker';
 import { LabCancelledError, LabError } from '../core/lab/errors';
 import { removeLeftovers } from '../core/lab/cleanup';
@@ -12,6 +12,7 @@ import type { RaceFinding } from '../core/race/findings';
 import { buildFailed, findModuleRoot, type RaceResult, runRace } from '../core/race/run';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
+import { interruptibleRun, LAB_OPTIONS, labSettingsFrom } from './labFlags';
 
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -119,11 +120,7 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
       allowPositionals: true,
       options: {
         run: { type: 'string' },
-        memory: { type: 'string' },
-        cpus: { type: 'string' },
-        pids: { type: 'string' },
-        network: { type: 'boolean', default: false },
-        'base-image': { type: 'string' },
+        ...LAB_OPTIONS,
         timeout: { type: 'string' },
         format: { type: 'string', default: 'text' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -137,27 +134,15 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
   const d = CONFIG_DEFAULTS.lab;
   if (!(FORMATS as readonly string[]).includes(v.format ?? '')) throw new UsageError(`--format must be text or json, got "${v.format}"`, 'race');
   const format = v.format as Format;
-  const memory = parseByteSize(v.memory ?? d.memory);
-  if (memory === undefined) throw new UsageError(`--memory wants a size like 512m or 1g, got "${v.memory}"`, 'race');
-  const cpus = Number(v.cpus ?? d.cpus);
-  if (!Number.isFinite(cpus) || cpus <= 0) throw new UsageError(`--cpus wants a positive number, got "${v.cpus}"`, 'race');
-  const pids = Number(v.pids ?? d.pids);
-  if (!Number.isInteger(pids) || pids < 16) throw new UsageError(`--pids wants an integer of at least 16, got "${v.pids}"`, 'race');
   const timeoutMs = v.timeout === undefined ? d.timeoutMinutes * 60_000 : parseDuration(v.timeout);
   if (timeoutMs === undefined) throw new UsageError(`--timeout wants a duration like 90s or 10m, got "${v.timeout}"`, 'race');
 
+  const settings = labSettingsFrom(v, ctx, 'race', timeoutMs);
   const moduleRoot = findModuleRoot(ctx.cwd, path.parse(ctx.cwd).root);
   if (!moduleRoot) throw new InputError(`no go.mod in ${ctx.cwd} or above it: run golab race inside a Go module`);
   const packages = parsed.positionals.length > 0 ? parsed.positionals : ['./...'];
 
-  const abort = new AbortController();
-  // Ctrl+C: abort, then wait until the run has killed and removed its container (the process
-  // exits right after the cleanups), but not forever if the daemon hangs.
-  let running: Promise<unknown> = Promise.resolve();
-  const unregister = ctx.interrupt.onInterrupt(async () => {
-    abort.abort();
-    await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
-  });
+  const interrupt = interruptibleRun(ctx);
   const progress = (message: string) => ctx.stderr?.(`golab: ${message}\n`);
   let result: RaceResult;
   try {
@@ -170,24 +155,18 @@ export async function runRaceCommand(argv: readonly string[], ctx: CommandContex
       cwd: ctx.cwd,
       packages,
       ...(v.run ? { run: v.run } : {}),
-      lab: {
-        limits: { memoryBytes: memory, cpus, pids },
-        network: v.network === true,
-        timeoutMs,
-        image: { baseImage: v['base-image'] ?? d.baseImage, labDir: path.join(ctx.extensionRoot, 'lab') },
-      },
-      signal: abort.signal,
+      lab: settings,
+      signal: interrupt.signal,
       onProgress: (p) => progress(p.message),
       ...(format === 'text' ? { onOutput: (t: string) => ctx.stderr?.(t) } : {}),
     });
-    running = run;
-    result = await run;
+    result = await interrupt.track(run);
   } catch (e) {
     if (e instanceof LabCancelledError) return { exitCode: EXIT.interrupted, stdout: '' };
     if (e instanceof LabError) throw new InputError(e.message);
     throw e;
   } finally {
-    unregister();
+    interrupt.done();
   }
 
   const { lab } = result;

@@ -5,10 +5,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { GoTestOutputParser } from '../race/parse';
+import type { GoTestRun } from '../race/types';
 import type { DockerConnection } from './docker';
 import { LabPullError } from './errors';
 import { ensureLabImage, hostGo, LOCAL_BASE, LOCAL_BASE_REPO } from './image';
-import type { LabImageOptions, LabLimits, LabProgress } from './types';
+import { runInLab } from './runner';
+import type { LabImageOptions, LabLimits, LabProgress, LabRunResult } from './types';
 
 export interface LabSettings {
   limits: LabLimits;
@@ -88,4 +91,49 @@ export class Test2JsonText {
       return `${line}\n`;
     }
   }
+}
+
+/** A `go test -json` command to run in the lab, with where and how. */
+export interface GoTestSpec {
+  image: string;
+  cmd: string[];
+  workspace: string;
+  /** Directory go test runs in (inside the workspace). */
+  cwd: string;
+  lab: LabSettings;
+  signal?: AbortSignal;
+  /** Readable output as it arrives (test2json events turned back into text; stderr as it is). */
+  onOutput?: (text: string) => void;
+  /** Container paths copied back into `artifactsDir` after the run. */
+  artifacts?: string[];
+  artifactsDir?: string;
+}
+
+/**
+ * Runs a `go test -json` command in the lab, streaming readable output while parsing the
+ * events; resolves with the lab run and the parsed test run (race reports, outcomes).
+ */
+export async function runGoTestInLab(conn: DockerConnection, spec: GoTestSpec): Promise<{ lab: LabRunResult; run: GoTestRun }> {
+  const parser = new GoTestOutputParser('json');
+  const text = new Test2JsonText();
+  const lab = await runInLab(conn.docker, spec.image, {
+    cmd: spec.cmd,
+    workspace: spec.workspace,
+    cwd: path.relative(spec.workspace, spec.cwd) || '.',
+    limits: spec.lab.limits,
+    network: spec.lab.network,
+    timeoutMs: spec.lab.timeoutMs,
+    signal: spec.signal,
+    ...(spec.artifacts ? { artifacts: spec.artifacts, artifactsDir: spec.artifactsDir } : {}),
+    onStdout: (chunk) => {
+      parser.write(chunk);
+      const readable = text.push(chunk);
+      if (readable) spec.onOutput?.(readable);
+    },
+    // The go command's own errors (build failures, missing modules) come on stderr, as text.
+    onStderr: (chunk) => spec.onOutput?.(chunk),
+  });
+  const rest = text.flush();
+  if (rest) spec.onOutput?.(rest);
+  return { lab, run: parser.end() };
 }

@@ -6,11 +6,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureImage, type LabSettings, Test2JsonText } from './goTest';
-import { GoTestOutputParser } from '../race/parse';
+import { ensureImage, type LabSettings, runGoTestInLab } from './goTest';
 import type { GoTestRun } from '../race/types';
 import type { DockerConnection } from './docker';
-import { runInLab } from './runner';
 import type { LabProgress, LabRunResult } from './types';
 
 export type ProfileKind = 'cpu' | 'heap' | 'mutex' | 'block';
@@ -137,37 +135,17 @@ export async function runProfile(conn: DockerConnection, req: ProfileRequest): P
   const cwd = path.resolve(req.cwd);
   const image = await ensureImage(conn, req.lab.image, req.onProgress, req.signal);
   const command = profileCommand(req);
-  const parser = new GoTestOutputParser('json');
-  const text = new Test2JsonText();
   const dir = makeRunDir(req.outRoot ?? path.join(workspace, PROFILES_DIR));
   req.onProgress?.({ message: `Profiling ${req.label} (${req.kinds.join(', ')})` });
   let lab: LabRunResult;
+  let run: GoTestRun;
   try {
-    lab = await runInLab(conn.docker, image, {
-      cmd: command,
-      workspace,
-      cwd: path.relative(workspace, cwd) || '.',
-      limits: req.lab.limits,
-      network: req.lab.network,
-      timeoutMs: req.lab.timeoutMs,
-      signal: req.signal,
-      artifacts: [PROFILE_OUT],
-      artifactsDir: dir,
-      onStdout: (chunk) => {
-        parser.write(chunk);
-        const readable = text.push(chunk);
-        if (readable) req.onOutput?.(readable);
-      },
-      onStderr: (chunk) => req.onOutput?.(chunk),
-    });
+    ({ lab, run } = await runGoTestInLab(conn, { image, cmd: command, workspace, cwd, lab: req.lab, signal: req.signal, onOutput: req.onOutput, artifacts: [PROFILE_OUT], artifactsDir: dir }));
   } catch (e) {
     // Nothing was kept: do not leave an empty run behind in the list.
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const rest = text.flush();
-  if (rest) req.onOutput?.(rest);
-  const run = parser.end();
   // getArchive of a directory brings it back as <dir>/golab-profiles/...: flatten it.
   const copied = path.join(dir, path.basename(PROFILE_OUT));
   const profiles: Partial<Record<ProfileKind, string>> = {};

@@ -5,13 +5,12 @@
  */
 import * as path from 'path';
 import type { DockerConnection } from '../lab/docker';
-import { ensureImage, type LabSettings, Test2JsonText } from '../lab/goTest';
-import { runInLab, WORKSPACE_MOUNT } from '../lab/runner';
+import { ensureImage, type LabSettings, runGoTestInLab } from '../lab/goTest';
+import { WORKSPACE_MOUNT } from '../lab/runner';
 import type { LabProgress, LabRunResult } from '../lab/types';
 
 export { findModuleRoot, type LabSettings, Test2JsonText } from '../lab/goTest';
 import { type RaceFinding, raceFindings } from './findings';
-import { GoTestOutputParser } from './parse';
 import { mapPaths, prefixMapper } from './sites';
 import type { GoTestRun } from './types';
 
@@ -70,28 +69,8 @@ export async function runRace(conn: DockerConnection, req: RaceRequest): Promise
   const cwd = path.resolve(req.cwd ?? workspace);
   const image = await ensureImage(conn, req.lab.image, req.onProgress, req.signal);
   const command = raceCommand(req);
-  const parser = new GoTestOutputParser('json');
-  const text = new Test2JsonText();
   req.onProgress?.({ message: `Running ${command.join(' ')}` });
-  const lab = await runInLab(conn.docker, image, {
-    cmd: command,
-    workspace,
-    cwd: path.relative(workspace, cwd) || '.',
-    limits: req.lab.limits,
-    network: req.lab.network,
-    timeoutMs: req.lab.timeoutMs,
-    signal: req.signal,
-    onStdout: (chunk) => {
-      parser.write(chunk);
-      const readable = text.push(chunk);
-      if (readable) req.onOutput?.(readable);
-    },
-    // The go command's own errors (build failures, missing modules) come on stderr, as text.
-    onStderr: (chunk) => req.onOutput?.(chunk),
-  });
-  const rest = text.flush();
-  if (rest) req.onOutput?.(rest);
-  const parsed = parser.end();
+  const { lab, run: parsed } = await runGoTestInLab(conn, { image, cmd: command, workspace, cwd, lab: req.lab, signal: req.signal, onOutput: req.onOutput });
   const toHost = prefixMapper(WORKSPACE_MOUNT, workspace);
   const races = parsed.races.map((r) => mapPaths(r, toHost));
   const inside = workspace + path.sep;

@@ -4,6 +4,7 @@
  * be tested without the pprof decoder and at sizes real profiles rarely reach.
  */
 import type { FlameFunction, FlameProfile, FlameTree, SampleType } from '../../../src/shared/flame';
+import { prng } from '../../bench/lib/synthetic';
 
 /** A node before serialisation: children keyed by function. */
 interface Draft {
@@ -107,17 +108,8 @@ export function profileFromStacks(
   return { title: 'test', sampleTypes, defaultType: 0, functions, tree: serialise(root, types, 0) };
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same profile on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the one the fuzzer and robustness inputs use): the same seed gives the same profile on every run. */
+export const rng = prng;
 
 const PACKAGES = ['runtime', 'net/http', 'encoding/json', 'sync', 'bufio', 'compress/gzip', 'example.com/shop/internal/cart', 'example.com/shop/internal/db', 'example.com/shop/api', 'github.com/lib/pq', 'main'];
 const TYPES = ['Server', 'conn', 'Decoder', 'Mutex', 'Reader', 'Cart', 'Store', 'Handler', 'pool', 'encodeState'];
