@@ -70,4 +70,36 @@ describe('profiling in VS Code', function () {
     assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === 'golab.profileViewer', `active tab: ${tab?.label}`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  it('profiles a test from the Test Explorer with the Profile (lab) run profile', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    const { testController, profileProfile } = ext.exports;
+    await testController.resolveHandler?.(undefined);
+    const dir = vscode.Uri.joinPath(folder(), 'hot').fsPath;
+    const item = testController.items.get(dir)?.children.get(`${dir}#TestHot`);
+    assert.ok(item, 'TestHot is not in the Test Explorer');
+    const before = fs.readdirSync(path.join(folder().fsPath, '.golab', 'profiles')).length;
+    const states = new Map<string, string>();
+    const create = testController.createTestRun.bind(testController);
+    testController.createTestRun = (request, name, persist) => {
+      const run = create(request, name, persist);
+      for (const state of ['passed', 'failed', 'errored', 'skipped'] as const) {
+        const report = (run[state] as (...a: unknown[]) => void).bind(run);
+        run[state] = ((i: vscode.TestItem, ...rest: unknown[]) => {
+          states.set(i.id, state);
+          report(i, ...rest);
+        }) as never;
+      }
+      return run;
+    };
+    try {
+      await profileProfile.runHandler(new vscode.TestRunRequest([item]), new vscode.CancellationTokenSource().token);
+    } finally {
+      testController.createTestRun = create;
+    }
+    assert.strictEqual(states.get(item.id), 'passed', JSON.stringify([...states]));
+    assert.strictEqual(fs.readdirSync(path.join(folder().fsPath, '.golab', 'profiles')).length, before + 1, 'a new run folder');
+  });
 });
+
