@@ -1,0 +1,633 @@
+/**
+ * pprof profile.proto decoding into a compact structure of ours: typed arrays for samples and
+ * frames, so a profile of millions of samples costs a few allocations, not millions of objects.
+ *
+ * The Profile message is walked here (that walk also validates every length against its
+ * enclosing message, which pprof-format's lenient decoder does not do: it silently accepts a
+ * truncated buffer). Samples, the hot path, are read straight into typed arrays; the small
+ * messages (value types, locations, functions) are decoded by pprof-format.
+ */
+import * as zlib from 'zlib';
+import { Function as PbFunction, Location as PbLocation, ValueType as PbValueType } from 'pprof-format';
+import type { FlameFunction, SampleType } from '../../shared/flame';
+
+/** Any input that is not a readable pprof profile. Decoding never throws anything else. */
+export class ProfileFormatError extends Error {
+  override readonly name = 'ProfileFormatError';
+}
+
+/** The profile as decoded: ids resolved to dense indices, inlined frames expanded. */
+export interface Profile {
+  sampleTypes: SampleType[];
+  /** Index into sampleTypes: default_sample_type when set, else the last (as pprof does). */
+  defaultType: number;
+  periodType?: SampleType;
+  period: number;
+  /** 0 when not recorded. */
+  timeNanos: number;
+  durationNanos: number;
+  functions: FlameFunction[];
+  /**
+   * Frames of location l are [locFrameStart[l], locFrameStart[l + 1]), innermost first: a
+   * location whose code was inlined has one frame per inlined function (pprof's `line` order).
+   */
+  locFrameStart: Int32Array;
+  /** Function index of each frame. */
+  frameFunc: Int32Array;
+  /** Source line of each frame (0 when unknown). */
+  frameLine: Int32Array;
+  sampleCount: number;
+  /** Stack of sample s: location indices sampleLocs[sampleLocStart[s] .. sampleLocStart[s + 1]), leaf first. */
+  sampleLocStart: Int32Array;
+  sampleLocs: Int32Array;
+  /** Value of sample s for type t at values[s * sampleTypes.length + t]. */
+  values: Float64Array;
+  /** Labels of sample s: entries [labelStart[s], labelStart[s + 1]) of the label arrays. */
+  labelStart: Int32Array;
+  /** Key of each label entry (index into strings). */
+  labelKey: Int32Array;
+  /** String value (index into strings; 0, the empty string, for a numeric label). */
+  labelStr: Int32Array;
+  labelNum: Float64Array;
+  /** Unit of a numeric label (index into strings, 0 when none). */
+  labelUnit: Int32Array;
+  strings: string[];
+  comments: string[];
+}
+
+/** One label of a sample, resolved. */
+export interface ProfileLabel {
+  key: string;
+  str?: string;
+  num?: number;
+  unit?: string;
+}
+
+/** Refuses inflating past this: a gzip bomb should fail with a message, not exhaust memory. */
+const DEFAULT_MAX_BYTES = 1 << 30;
+
+/** Decodes a `.pb.gz` (or uncompressed) pprof profile. Throws {@link ProfileFormatError} on any bad input. */
+export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } = {}): Profile {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length === 0) throw new ProfileFormatError('not a pprof profile: the file is empty');
+  let raw = bytes;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    raw = gunzip(bytes, maxBytes);
+    if (raw.length === 0) throw new ProfileFormatError('not a pprof profile: the gzip stream is empty');
+  } else if (!looksLikeProfileTag(bytes) || looksLikeText(bytes)) {
+    // Text passes the tag check often enough ('h' is a valid tag): pprof's own output of
+    // `debug=1` or a log file should get this message, not a wire-format detail.
+    throw new ProfileFormatError('not a pprof profile: the file is neither gzip nor a protobuf Profile');
+  }
+  try {
+    return new Decoder(raw).decode();
+  } catch (e) {
+    if (e instanceof ProfileFormatError) throw e;
+    // pprof-format throws plain Errors (unknown wire type); anything else is also a bad input.
+    throw new ProfileFormatError(`not a pprof profile: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function gunzip(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  try {
+    return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) throw new ProfileFormatError('truncated gzip stream', { cause: e });
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger/i.test(err.message))
+      throw new ProfileFormatError(`profile too large: more than ${maxBytes} bytes once decompressed`, { cause: e });
+    throw new ProfileFormatError(`corrupt gzip stream: ${err.message}`, { cause: e });
+  }
+}
+
+/** Printable ASCII throughout the first bytes: a protobuf Profile has binary lengths and ids there. */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 64);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    if (b < 9 || (b > 13 && b < 32) || b > 126) return false;
+  }
+  return true;
+}
+
+/** The first byte of a Profile message is the tag of one of its fields 1..15 with its wire type. */
+function looksLikeProfileTag(bytes: Uint8Array): boolean {
+  const field = bytes[0] >> 3;
+  const wire = bytes[0] & 7;
+  if (bytes[0] & 0x80) return false;
+  // sample_type, sample, mapping, location, function, string_table, period_type, comment: messages/strings/packed.
+  if ([1, 2, 3, 4, 5, 6, 11, 13].includes(field)) return wire === 2 || (field === 13 && wire === 0);
+  // drop_frames, keep_frames, time_nanos, duration_nanos, period, default_sample_type, doc_url: varints.
+  if ([7, 8, 9, 10, 12, 14, 15].includes(field)) return wire === 0;
+  return false;
+}
+
+const TWO_32 = 4294967296;
+const TWO_64 = 18446744073709551616;
+
+/** Numbers pprof-format gives (bigint past 28 bits) as a JS number; int64 wrap-around made negative. */
+function num(v: number | bigint): number {
+  if (typeof v === 'number') return v;
+  return Number(BigInt.asIntN(64, v));
+}
+
+/** A growable typed array: appends without per-element allocation, trimmed at the end. */
+class Int32Buf {
+  a = new Int32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  done(): Int32Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+class Float64Buf {
+  a = new Float64Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  done(): Float64Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
+/**
+ * Ids in profile.proto are uint64 and need not be dense. Ids up to 2^31-1 are kept as they are
+ * (Go numbers them 1..N); larger ones get a synthetic id above that range, shared by the
+ * samples and the locations that name them, so samples can be stored in an Int32Array.
+ */
+class IdInterner {
+  private big = new Map<number, number>();
+  intern(id: number): number {
+    if (id <= 0x7fffffff) return id;
+    let v = this.big.get(id);
+    if (v === undefined) {
+      v = -1 - this.big.size; // negative: never collides with a small id
+      this.big.set(id, v);
+    }
+    return v;
+  }
+}
+
+/** id -> dense index, by array when the ids are small (the usual case), else by Map. */
+class IdIndex {
+  private arr: Int32Array | undefined;
+  private map: Map<number, number> | undefined;
+  constructor(ids: Int32Array, what: string) {
+    let max = 0;
+    let min = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] > max) max = ids[i];
+      if (ids[i] < min) min = ids[i];
+    }
+    if (min === 0 && max <= 4 * ids.length + 1024) {
+      this.arr = new Int32Array(max + 1).fill(-1);
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] === 0) throw new ProfileFormatError(`corrupt profile: ${what} with id 0`);
+        if (this.arr[ids[i]] !== -1) throw new ProfileFormatError(`corrupt profile: duplicate ${what} id ${ids[i]}`);
+        this.arr[ids[i]] = i;
+      }
+    } else {
+      this.map = new Map();
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] === 0) throw new ProfileFormatError(`corrupt profile: ${what} with id 0`);
+        if (this.map.has(ids[i])) throw new ProfileFormatError(`corrupt profile: duplicate ${what} id ${ids[i]}`);
+        this.map.set(ids[i], i);
+      }
+    }
+  }
+  get(id: number): number {
+    if (this.arr) return id >= 0 && id < this.arr.length ? this.arr[id] : -1;
+    return this.map?.get(id) ?? -1;
+  }
+}
+
+interface RawLocation {
+  id: number;
+  address: number;
+  lines: { func: number; line: number }[];
+}
+
+class Decoder {
+  private pos = 0;
+  private readonly ids = new IdInterner();
+  private readonly sampleTypes: { type: number; unit: number }[] = [];
+  private periodType: { type: number; unit: number } | undefined;
+  private period = 0;
+  private timeNanos = 0;
+  private durationNanos = 0;
+  private defaultSampleType = 0;
+  private readonly comments: number[] = [];
+  private readonly strings: string[] = [];
+  private readonly locations: RawLocation[] = [];
+  private readonly functions: { id: number; name: number; file: number; startLine: number }[] = [];
+  private readonly sampleLocStart = new Int32Buf();
+  private readonly sampleLocs = new Int32Buf();
+  private readonly values = new Float64Buf();
+  private readonly valueCounts = new Int32Buf();
+  private readonly labelStart = new Int32Buf();
+  private readonly labelKey = new Int32Buf();
+  private readonly labelStr = new Int32Buf();
+  private readonly labelNum = new Float64Buf();
+  private readonly labelUnit = new Int32Buf();
+  private readonly text = new TextDecoder('utf-8');
+
+  constructor(private readonly buf: Uint8Array) {}
+
+  /**
+   * A varint at pos as a number: exact up to 2^53, and int64 two's complement made negative
+   * (values are int64 in profile.proto; a diff profile has negative ones). The two 32-bit
+   * halves are kept apart so that the sign survives: 2^64 - 5 is not representable as a double.
+   */
+  private varint(end: number): number {
+    const b = this.buf;
+    let p = this.pos;
+    if (p >= end) throw new ProfileFormatError('corrupt profile: truncated varint');
+    let byte = b[p++];
+    if (byte < 0x80) {
+      this.pos = p;
+      return byte;
+    }
+    let lo = byte & 0x7f;
+    let hi = 0;
+    let shift = 7;
+    for (;;) {
+      if (p >= end) throw new ProfileFormatError('corrupt profile: truncated varint');
+      byte = b[p++];
+      if (shift < 28) lo |= (byte & 0x7f) << shift;
+      else if (shift === 28) {
+        lo |= (byte & 0x7f) << 28;
+        hi |= (byte & 0x7f) >>> 4;
+      } else hi |= (byte & 0x7f) << (shift - 32);
+      if (byte < 0x80) break;
+      shift += 7;
+      if (shift >= 70) throw new ProfileFormatError('corrupt profile: varint longer than 10 bytes');
+    }
+    this.pos = p;
+    if (hi >>> 31) {
+      const l = (~lo + 1) >>> 0;
+      let h = ~hi >>> 0;
+      if (l === 0) h = (h + 1) >>> 0;
+      return -(h * TWO_32 + l);
+    }
+    return (hi >>> 0) * TWO_32 + (lo >>> 0);
+  }
+
+  /** The end of a length-delimited field starting at pos, checked against its enclosing end. */
+  private lengthEnd(end: number): number {
+    const len = this.varint(end);
+    if (len < 0 || this.pos + len > end) throw new ProfileFormatError('corrupt profile: a field runs past the end of its message (truncated file?)');
+    return this.pos + len;
+  }
+
+  private skip(wire: number, end: number): void {
+    switch (wire) {
+      case 0:
+        this.varint(end);
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.lengthEnd(end);
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire}`);
+    }
+    if (this.pos > end) throw new ProfileFormatError('corrupt profile: a field runs past the end of its message (truncated file?)');
+  }
+
+  /** Checks a sub-message's wire structure before pprof-format reads it (which would not notice truncation). */
+  private checkMessage(start: number, end: number): void {
+    const save = this.pos;
+    this.pos = start;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      if (tag >> 3 === 0) throw new ProfileFormatError('corrupt profile: field number 0');
+      // pprof-format reads tags as one byte: fields 1..15 only.
+      if (tag > 0x7f) throw new ProfileFormatError(`corrupt profile: unexpected field ${Math.floor(tag / 8)}`);
+      const wire = tag & 7;
+      if (wire !== 0 && wire !== 2) throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire}`);
+      this.skip(wire, end);
+    }
+    this.pos = save;
+  }
+
+  decode(): Profile {
+    const end = this.buf.length;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      const field = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (field === 0) throw new ProfileFormatError('not a pprof profile: field number 0');
+      if (wire === 2) {
+        const fieldEnd = this.lengthEnd(end);
+        this.lengthField(field, this.pos, fieldEnd);
+        this.pos = fieldEnd;
+      } else if (wire === 0) {
+        const v = this.varint(end);
+        switch (field) {
+          case 9:
+            this.timeNanos = v;
+            break;
+          case 10:
+            this.durationNanos = v;
+            break;
+          case 12:
+            this.period = v;
+            break;
+          case 13:
+            this.comments.push(v);
+            break;
+          case 14:
+            this.defaultSampleType = v;
+            break;
+        }
+      } else {
+        this.skip(wire, end);
+      }
+    }
+    return this.finish();
+  }
+
+  private lengthField(field: number, start: number, end: number): void {
+    switch (field) {
+      case 1:
+      case 11: {
+        this.checkMessage(start, end);
+        const vt = PbValueType.decode(this.buf.subarray(start, end));
+        const t = { type: num(vt.type), unit: num(vt.unit) };
+        if (field === 1) this.sampleTypes.push(t);
+        else this.periodType = t;
+        break;
+      }
+      case 2:
+        this.sample(start, end);
+        break;
+      case 4: {
+        this.checkMessage(start, end);
+        const loc = PbLocation.decode(this.buf.subarray(start, end));
+        this.locations.push({
+          id: this.ids.intern(num(loc.id)),
+          address: num(loc.address),
+          lines: loc.line.map((l) => ({ func: this.ids.intern(num(l.functionId)), line: num(l.line) })),
+        });
+        break;
+      }
+      case 5: {
+        this.checkMessage(start, end);
+        const f = PbFunction.decode(this.buf.subarray(start, end));
+        this.functions.push({ id: this.ids.intern(num(f.id)), name: num(f.name), file: num(f.filename), startLine: num(f.startLine) });
+        break;
+      }
+      case 6:
+        this.strings.push(this.text.decode(this.buf.subarray(start, end)));
+        break;
+      case 13: {
+        // packed comments
+        this.pos = start;
+        while (this.pos < end) this.comments.push(this.varint(end));
+        break;
+      }
+      default:
+        // mapping (3) and unknown fields: not needed for the call tree.
+        break;
+    }
+  }
+
+  /** A Sample, read directly: location ids (packed or not), values, labels. */
+  private sample(start: number, end: number): void {
+    this.sampleLocStart.push(this.sampleLocs.n);
+    this.labelStart.push(this.labelKey.n);
+    const valuesBefore = this.values.n;
+    this.pos = start;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 || field === 2) {
+        if (wire === 2 && field === 1) {
+          this.packedIds(this.lengthEnd(end));
+        } else if (wire === 2) {
+          const e = this.lengthEnd(end);
+          while (this.pos < e) this.values.push(this.varint(e));
+        } else if (wire === 0) {
+          const v = this.varint(end);
+          if (field === 1) this.sampleLocs.push(this.ids.intern(v));
+          else this.values.push(v);
+        } else {
+          throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
+        }
+      } else if (field === 3 && wire === 2) {
+        this.label(this.lengthEnd(end));
+      } else {
+        this.skip(wire, end);
+      }
+    }
+    this.valueCounts.push(this.values.n - valuesBefore);
+  }
+
+  /**
+   * Packed location ids, the bulk of a profile's bytes: ids below 2^14 (one or two bytes, all
+   * of Go's but the largest profiles) are read inline, straight into the array.
+   */
+  private packedIds(e: number): void {
+    const b = this.buf;
+    const out = this.sampleLocs;
+    let p = this.pos;
+    // Room for every id the field can hold (at least one byte each), so no capacity checks.
+    if (out.n + (e - p) > out.a.length) {
+      let cap = out.a.length * 2;
+      while (cap < out.n + (e - p)) cap *= 2;
+      const a = new Int32Array(cap);
+      a.set(out.a.subarray(0, out.n));
+      out.a = a;
+    }
+    const a = out.a;
+    let n = out.n;
+    while (p < e) {
+      const b0 = b[p];
+      if (b0 < 0x80) {
+        a[n++] = b0;
+        p++;
+        continue;
+      }
+      if (p + 1 < e && b[p + 1] < 0x80) {
+        a[n++] = (b0 & 0x7f) | (b[p + 1] << 7);
+        p += 2;
+        continue;
+      }
+      this.pos = p;
+      a[n++] = this.ids.intern(this.varint(e));
+      p = this.pos;
+    }
+    out.n = n;
+    this.pos = p;
+  }
+
+  private label(end: number): void {
+    let key = 0;
+    let str = 0;
+    let n = 0;
+    let unit = 0;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (wire !== 0) {
+        this.skip(wire, end);
+        continue;
+      }
+      const v = this.varint(end);
+      if (field === 1) key = v;
+      else if (field === 2) str = v;
+      else if (field === 3) n = v;
+      else if (field === 4) unit = v;
+    }
+    this.labelKey.push(key);
+    this.labelStr.push(str);
+    this.labelNum.push(n);
+    this.labelUnit.push(unit);
+  }
+
+  private str(i: number, what: string): string {
+    if (!Number.isInteger(i) || i < 0 || i >= this.strings.length) throw new ProfileFormatError(`corrupt profile: ${what} refers to string ${i}, past the string table (${this.strings.length} strings)`);
+    return this.strings[i];
+  }
+
+  private finish(): Profile {
+    if (this.strings.length === 0 || this.strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with the empty string');
+    if (this.sampleTypes.length === 0) throw new ProfileFormatError('profile has no sample types');
+    const sampleTypes = this.sampleTypes.map((t) => ({ type: this.str(t.type, 'a sample type'), unit: this.str(t.unit, 'a sample type') }));
+    const nTypes = sampleTypes.length;
+    const sampleCount = this.sampleLocStart.n;
+    const counts = this.valueCounts.a;
+    for (let s = 0; s < sampleCount; s++) {
+      if (counts[s] !== nTypes) throw new ProfileFormatError(`corrupt profile: sample ${s} has ${counts[s]} values for ${nTypes} sample types`);
+    }
+
+    const functions: FlameFunction[] = this.functions.map((f) => ({ name: this.str(f.name, 'a function name'), file: this.str(f.file, 'a function file'), startLine: f.startLine }));
+    const funcIndex = new IdIndex(Int32Array.from(this.functions, (f) => f.id), 'function');
+
+    // Frames of each location, innermost first (pprof stores a location's lines that way).
+    const locFrameStart = new Int32Array(this.locations.length + 1);
+    const frameFunc = new Int32Buf();
+    const frameLine = new Int32Buf();
+    for (let l = 0; l < this.locations.length; l++) {
+      locFrameStart[l] = frameFunc.n;
+      const loc = this.locations[l];
+      if (loc.lines.length === 0) {
+        // Unsymbolized: pprof names such a frame by its address.
+        frameFunc.push(functions.length);
+        functions.push({ name: `0x${(loc.address < 0 ? loc.address + TWO_64 : loc.address).toString(16)}`, file: '', startLine: 0 });
+        frameLine.push(0);
+        continue;
+      }
+      for (const line of loc.lines) {
+        const f = funcIndex.get(line.func);
+        if (f < 0) throw new ProfileFormatError(`corrupt profile: location ${loc.id} refers to unknown function ${line.func}`);
+        frameFunc.push(f);
+        frameLine.push(line.line > 0 && line.line < TWO_32 ? line.line : 0);
+      }
+    }
+    locFrameStart[this.locations.length] = frameFunc.n;
+
+    const locIndex = new IdIndex(Int32Array.from(this.locations, (l) => l.id), 'location');
+    const sampleLocs = this.sampleLocs.done();
+    for (let i = 0; i < sampleLocs.length; i++) {
+      const l = locIndex.get(sampleLocs[i]);
+      if (l < 0) throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${sampleLocs[i]}`);
+      sampleLocs[i] = l;
+    }
+    const sampleLocStart = new Int32Array(sampleCount + 1);
+    sampleLocStart.set(this.sampleLocStart.a.subarray(0, sampleCount));
+    sampleLocStart[sampleCount] = sampleLocs.length;
+    const labelStart = new Int32Array(sampleCount + 1);
+    labelStart.set(this.labelStart.a.subarray(0, sampleCount));
+    labelStart[sampleCount] = this.labelKey.n;
+
+    const labelKey = this.labelKey.done();
+    const labelStr = this.labelStr.done();
+    const labelUnit = this.labelUnit.done();
+    const nStrings = this.strings.length;
+    for (let i = 0; i < labelKey.length; i++) {
+      if (labelKey[i] < 0 || labelKey[i] >= nStrings || labelStr[i] < 0 || labelStr[i] >= nStrings || labelUnit[i] < 0 || labelUnit[i] >= nStrings)
+        throw new ProfileFormatError('corrupt profile: a label refers to a string past the string table');
+    }
+
+    let defaultType = nTypes - 1;
+    if (this.defaultSampleType !== 0) {
+      const name = this.str(this.defaultSampleType, 'default_sample_type');
+      const i = sampleTypes.findIndex((t) => t.type === name);
+      if (i >= 0) defaultType = i;
+    }
+    const periodType = this.periodType && { type: this.str(this.periodType.type, 'period_type'), unit: this.str(this.periodType.unit, 'period_type') };
+    return {
+      sampleTypes,
+      defaultType,
+      ...(periodType ? { periodType } : {}),
+      period: this.period,
+      timeNanos: this.timeNanos,
+      durationNanos: this.durationNanos,
+      functions,
+      locFrameStart,
+      frameFunc: frameFunc.done(),
+      frameLine: frameLine.done(),
+      sampleCount,
+      sampleLocStart,
+      sampleLocs,
+      values: this.values.done(),
+      labelStart,
+      labelKey,
+      labelStr,
+      labelNum: this.labelNum.done(),
+      labelUnit,
+      strings: this.strings,
+      comments: this.comments.map((c) => this.str(c, 'a comment')),
+    };
+  }
+}
+
+/** The labels of sample s, resolved to strings. */
+export function sampleLabels(p: Profile, s: number): ProfileLabel[] {
+  const out: ProfileLabel[] = [];
+  for (let i = p.labelStart[s]; i < p.labelStart[s + 1]; i++) {
+    const key = p.strings[p.labelKey[i]];
+    if (p.labelStr[i] !== 0) out.push({ key, str: p.strings[p.labelStr[i]] });
+    else out.push({ key, num: p.labelNum[i], ...(p.labelUnit[i] !== 0 ? { unit: p.strings[p.labelUnit[i]] } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The distinct `key=value` string labels of the profile (pprof labels), sorted. Numeric labels
+ * are left out: Go's heap profiles give every sample a `bytes` label, which says nothing.
+ */
+export function labelSummary(p: Profile, limit = 100): string[] {
+  const seen = new Set<number>();
+  const out = new Set<string>();
+  for (let i = 0; i < p.labelKey.length && out.size < limit; i++) {
+    if (p.labelStr[i] === 0) continue;
+    const k = p.labelKey[i] * TWO_32 + p.labelStr[i];
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.add(`${p.strings[p.labelKey[i]]}=${p.strings[p.labelStr[i]]}`);
+  }
+  return [...out].sort();
+}

@@ -1,0 +1,204 @@
+/**
+ * Decoding real Go profiles (made by test/fixtures/pprof/regenerate.sh), and refusing
+ * everything else with a ProfileFormatError only.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import { decodeProfile, labelSummary, type Profile, ProfileFormatError, sampleLabels } from '../../../src/core/pprof/decode';
+import { buildFlameProfile } from '../../../src/core/pprof/model';
+import { profilePath } from './support';
+
+function read(name: 'cpu' | 'heap' | 'mutex' | 'block'): Profile {
+  return decodeProfile(fs.readFileSync(profilePath(name)));
+}
+
+function types(p: Profile): string[] {
+  return p.sampleTypes.map((t) => `${t.type}/${t.unit}`);
+}
+
+/** A deterministic pseudo-random sequence, so a failure reproduces. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+}
+
+/** Decoding must either succeed (and then the model builds) or throw a ProfileFormatError. */
+function decodesOrRefuses(bytes: Uint8Array, what: string): 'ok' | 'refused' {
+  try {
+    const p = decodeProfile(bytes);
+    buildFlameProfile(p, what);
+    return 'ok';
+  } catch (e) {
+    if (!(e instanceof ProfileFormatError)) throw new Error(`${what}: ${(e as Error).name} instead of ProfileFormatError: ${(e as Error).stack}`, { cause: e });
+    assert.ok(e.message.length > 10, `${what}: a message that says something`);
+    return 'refused';
+  }
+}
+
+describe('pprof decoding', () => {
+  it('reads the sample types exactly as Go names them', () => {
+    const cpu = read('cpu');
+    assert.deepStrictEqual(types(cpu), ['samples/count', 'cpu/nanoseconds']);
+    assert.strictEqual(cpu.defaultType, 1, 'cpu: the last type, as pprof picks it');
+    assert.deepStrictEqual(cpu.periodType, { type: 'cpu', unit: 'nanoseconds' });
+    assert.strictEqual(cpu.period, 10_000_000, '100 Hz');
+    assert.ok(cpu.durationNanos > 1e9, 'the workload ran over a second');
+
+    const heap = read('heap');
+    assert.deepStrictEqual(types(heap), ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
+    assert.strictEqual(heap.sampleTypes[heap.defaultType].type, 'alloc_space', "go test -memprofile's default_sample_type");
+
+    for (const name of ['mutex', 'block'] as const) {
+      const p = read(name);
+      assert.deepStrictEqual(types(p), ['contentions/count', 'delay/nanoseconds'], name);
+      assert.strictEqual(p.sampleTypes[p.defaultType].type, 'delay', name);
+    }
+  });
+
+  it('gives every sample one value per sample type and a resolvable stack', () => {
+    for (const name of ['cpu', 'heap', 'mutex', 'block'] as const) {
+      const p = read(name);
+      assert.ok(p.sampleCount > 0, name);
+      assert.strictEqual(p.values.length, p.sampleCount * p.sampleTypes.length);
+      for (let i = 0; i < p.sampleLocs.length; i++) assert.ok(p.sampleLocs[i] >= 0 && p.sampleLocs[i] < p.locFrameStart.length - 1);
+      for (let i = 0; i < p.frameFunc.length; i++) assert.ok(p.frameFunc[i] >= 0 && p.frameFunc[i] < p.functions.length);
+      assert.ok(p.functions.some((f) => f.name === 'example.com/proflab.Run' && f.file.endsWith('workload.go') && f.startLine > 0), `${name}: Run with its file and line`);
+    }
+  });
+
+  it('expands inlined calls into frames, innermost first', () => {
+    const p = read('cpu');
+    const mix = p.functions.findIndex((f) => f.name === 'example.com/proflab.mix');
+    const burn = p.functions.findIndex((f) => f.name === 'example.com/proflab.burn');
+    assert.ok(mix >= 0 && burn >= 0);
+    let found = false;
+    for (let l = 0; l + 1 < p.locFrameStart.length; l++) {
+      const s = p.locFrameStart[l];
+      if (p.locFrameStart[l + 1] - s >= 2 && p.frameFunc[s] === mix) {
+        assert.strictEqual(p.frameFunc[s + 1], burn, 'mix was inlined into burn: burn is the next frame out');
+        assert.ok(p.frameLine[s] > 0 && p.frameLine[s + 1] > p.frameLine[s], "the call in burn comes after mix's body in workload.go");
+        found = true;
+      }
+    }
+    assert.ok(found, 'a location with mix inlined into burn');
+  });
+
+  it('reads pprof labels (string) and numeric labels', () => {
+    const cpu = read('cpu');
+    assert.deepStrictEqual(labelSummary(cpu), ['phase=alloc', 'phase=burn']);
+    const burn = cpu.functions.findIndex((f) => f.name === 'example.com/proflab.burn');
+    let labelled = 0;
+    for (let s = 0; s < cpu.sampleCount; s++) {
+      const leafLoc = cpu.sampleLocs[cpu.sampleLocStart[s]];
+      const frames = Array.from(cpu.frameFunc.subarray(cpu.locFrameStart[leafLoc], cpu.locFrameStart[leafLoc + 1]));
+      if (frames.includes(burn)) {
+        assert.deepStrictEqual(sampleLabels(cpu, s), [{ key: 'phase', str: 'burn' }]);
+        labelled++;
+      }
+    }
+    assert.ok(labelled > 0);
+    // Go's heap profile labels each sample with its allocation size, a numeric label.
+    const heap = read('heap');
+    const labels = Array.from({ length: heap.sampleCount }, (_, s) => sampleLabels(heap, s)).flat();
+    assert.ok(labels.length > 0 && labels.every((l) => l.key === 'bytes' && typeof l.num === 'number' && l.num > 0 && l.str === undefined), JSON.stringify(labels.slice(0, 5)));
+  });
+
+  it('reads raw (uncompressed) protobuf as well as gzip', () => {
+    const gz = fs.readFileSync(profilePath('mutex'));
+    const a = decodeProfile(gz);
+    const b = decodeProfile(zlib.gunzipSync(gz));
+    assert.deepStrictEqual(b, a);
+  });
+
+  it('reads a profile written by another producer (pprof-format): unpacked ids, 64-bit ids, unsymbolized locations', () => {
+    const st = new StringTable();
+    const big = 2n ** 40n + 7n;
+    const pb = new PbProfile({
+      sampleType: [new ValueType({ type: st.dedup('wall'), unit: st.dedup('nanoseconds') })],
+      function: [new PbFunction({ id: big, name: st.dedup('main.f'), filename: st.dedup('/x/f.go'), startLine: 3 })],
+      location: [new Location({ id: big, line: [new Line({ functionId: big, line: 5 })] }), new Location({ id: 2, address: 0x401000 })],
+      sample: [new Sample({ locationId: [big, 2], value: [2n ** 40n] }), new Sample({ locationId: [2], value: [-5] })],
+      stringTable: st,
+    });
+    // One more sample appended by hand with unpacked repeated fields (location_id 2, value 7):
+    // proto3 parsers must accept both encodings.
+    const bytes = Buffer.concat([pb.encode(), Uint8Array.from([0x12, 4, 0x08, 2, 0x10, 7])]);
+    const p = decodeProfile(bytes);
+    assert.strictEqual(p.sampleCount, 3);
+    assert.strictEqual(p.values[2], 7);
+    assert.strictEqual(p.sampleLocs[p.sampleLocStart[2]], 1, 'location id 2 is the second location');
+    assert.strictEqual(p.values[0], 2 ** 40);
+    assert.strictEqual(p.values[1], -5, 'int64 values keep their sign');
+    assert.deepStrictEqual(
+      p.functions.map((f) => f.name),
+      ['main.f', '0x401000'],
+    );
+  });
+
+  it('refuses inputs that are not profiles with a clear ProfileFormatError', () => {
+    const cases: [Uint8Array, RegExp][] = [
+      [new Uint8Array(0), /not a pprof profile: the file is empty/],
+      [Buffer.from('hello, world: this is a text file\n'), /not a pprof profile: the file is neither gzip nor a protobuf Profile/],
+      [Buffer.from('--- mutex:\ncycles/second=1\n'), /neither gzip nor a protobuf Profile/],
+      [Uint8Array.from([0xff, 0x00, 0x13]), /neither gzip nor a protobuf Profile/],
+      [fs.readFileSync(profilePath('cpu')).subarray(0, 100), /^truncated gzip stream$/],
+      [Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), /gzip stream/],
+      [zlib.gzipSync(Buffer.alloc(0)), /the gzip stream is empty/],
+      [new PbProfile({ stringTable: new StringTable() }).encode(), /profile has no sample types/],
+      [zlib.gunzipSync(fs.readFileSync(profilePath('cpu'))).subarray(0, 300), /corrupt profile|not a pprof profile/],
+    ];
+    for (const [bytes, want] of cases) {
+      assert.throws(
+        () => decodeProfile(bytes),
+        (e: unknown) => e instanceof ProfileFormatError && want.test(e.message),
+        `${Buffer.from(bytes.subarray(0, 16)).toString('hex')} -> ${want}`,
+      );
+    }
+  });
+
+  it('refuses a gzip bomb past maxBytes', () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(4 << 20));
+    assert.throws(
+      () => decodeProfile(bomb, { maxBytes: 1 << 20 }),
+      (e: unknown) => e instanceof ProfileFormatError && /too large/.test(e.message),
+    );
+  });
+
+  it('fuzz: truncations at every offset only ever give ProfileFormatError', function () {
+    this.timeout(120_000);
+    for (const name of ['cpu', 'heap'] as const) {
+      const gz = fs.readFileSync(profilePath(name));
+      for (let n = 0; n < gz.length; n++) assert.strictEqual(decodesOrRefuses(gz.subarray(0, n), `${name}.pb.gz[:${n}]`), 'refused');
+      const raw = zlib.gunzipSync(gz);
+      let refused = 0;
+      for (let n = 0; n < raw.length; n++) if (decodesOrRefuses(raw.subarray(0, n), `${name} raw[:${n}]`) === 'refused') refused++;
+      // A cut between two strings at the end of the string table can be a valid smaller profile.
+      assert.ok(refused > raw.length * 0.9, `${name}: ${refused} of ${raw.length} truncations refused`);
+    }
+  });
+
+  it('fuzz: random bytes and bit flips only ever give ProfileFormatError', function () {
+    this.timeout(120_000);
+    const rand = rng(42);
+    for (let i = 0; i < 2000; i++) {
+      const len = Math.floor(rand() * 600);
+      const bytes = Uint8Array.from({ length: len }, () => Math.floor(rand() * 256));
+      if (i % 4 === 1 && len > 2) bytes[0] = 0x0a; // a plausible first tag, so decoding goes deeper
+      if (i % 4 === 2 && len > 2) [bytes[0], bytes[1]] = [0x1f, 0x8b];
+      decodesOrRefuses(bytes, `random #${i}`);
+    }
+    for (const name of ['cpu', 'heap', 'mutex'] as const) {
+      const raw = zlib.gunzipSync(fs.readFileSync(profilePath(name)));
+      for (let i = 0; i < 1500; i++) {
+        const b = Uint8Array.from(raw);
+        const flips = 1 + Math.floor(rand() * 4);
+        for (let k = 0; k < flips; k++) b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
+        decodesOrRefuses(b, `${name} bit flip #${i}`);
+      }
+    }
+  });
+});

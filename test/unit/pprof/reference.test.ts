@@ -1,0 +1,130 @@
+/**
+ * The optimised model (sibling lists, hash maps, prefix reuse, derived line values) against a
+ * naive one written for clarity, on random profiles with recursion, inlining, wide nodes
+ * (past the sibling-list limit) and several lines per function.
+ */
+import * as assert from 'assert';
+import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import { decodeProfile, type Profile } from '../../../src/core/pprof/decode';
+import { buildFlameProfile } from '../../../src/core/pprof/model';
+import type { FlameProfile } from '../../../src/shared/flame';
+import { checkInvariants, renderTree } from './support';
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+}
+
+function randomProfile(seed: number): Profile {
+  const rand = rng(seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const st = new StringTable();
+  const nFuncs = 3 + int(30);
+  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`f${i}`), filename: st.dedup(`/src/f${i % 4}.go`), startLine: 10 * i }));
+  const nLocs = 5 + int(80);
+  const locations = Array.from({ length: nLocs }, (_, i) => {
+    const nLines = rand() < 0.2 ? 2 + int(2) : 1; // some inlined
+    return new Location({ id: i + 1, line: Array.from({ length: nLines }, () => new Line({ functionId: 1 + int(nFuncs), line: 1 + int(6) })) });
+  });
+  const samples = Array.from({ length: 50 + int(400) }, () => {
+    const depth = rand() < 0.05 ? 0 : 1 + int(12);
+    // A shared outer part makes prefix reuse kick in.
+    const stack = Array.from({ length: depth }, (_, d) => (d < 3 && rand() < 0.7 ? 1 + d : 1 + int(nLocs)));
+    return new Sample({ locationId: stack.reverse(), value: [1 + int(3), 1 + int(1000)] });
+  });
+  const pb = new PbProfile({
+    sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+    function: functions,
+    location: locations,
+    sample: samples,
+    stringTable: st,
+  });
+  return decodeProfile(pb.encode());
+}
+
+/** The same model, by path strings and Maps: slow and obvious. */
+function naive(p: Profile): FlameProfile {
+  const nTypes = p.sampleTypes.length;
+  interface N {
+    func: number;
+    self: number[];
+    total: number[];
+    lines: Map<number, number>;
+    children: Map<number, N>;
+  }
+  const mk = (func: number): N => ({ func, self: Array(nTypes).fill(0), total: Array(nTypes).fill(0), lines: new Map(), children: new Map() });
+  const root = mk(-1);
+  for (let s = 0; s < p.sampleCount; s++) {
+    const frames: [number, number][] = [];
+    for (let i = p.sampleLocStart[s + 1] - 1; i >= p.sampleLocStart[s]; i--) {
+      const loc = p.sampleLocs[i];
+      for (let f = p.locFrameStart[loc + 1] - 1; f >= p.locFrameStart[loc]; f--) frames.push([p.frameFunc[f], p.frameLine[f]]);
+    }
+    const vals = Array.from({ length: nTypes }, (_, t) => p.values[s * nTypes + t]);
+    let node = root;
+    vals.forEach((v, t) => (root.total[t] += v));
+    for (const [func, line] of frames) {
+      let c = node.children.get(func);
+      if (!c) node.children.set(func, (c = mk(func)));
+      node = c;
+      vals.forEach((v, t) => (node.total[t] += v));
+      node.lines.set(line, (node.lines.get(line) ?? 0) + vals[p.defaultType]);
+    }
+    vals.forEach((v, t) => (node.self[t] += v));
+  }
+  const out = { parent: [] as number[], func: [] as number[], line: [] as number[], depth: [] as number[], size: [] as number[], total: Array.from({ length: nTypes }, () => [] as number[]), self: Array.from({ length: nTypes }, () => [] as number[]) };
+  const visit = (n: N, parent: number, depth: number): void => {
+    const i = out.func.length;
+    out.parent.push(parent);
+    out.func.push(n.func);
+    let best = 0;
+    let bestV = -Infinity;
+    for (const [l, v] of [...n.lines].sort((a, b) => a[0] - b[0]))
+      if (v > bestV) {
+        best = l;
+        bestV = v;
+      }
+    out.line.push(best);
+    out.depth.push(depth);
+    out.size.push(1);
+    for (let t = 0; t < nTypes; t++) {
+      out.total[t].push(n.total[t]);
+      out.self[t].push(n.self[t]);
+    }
+    const kids = [...n.children.values()].sort((a, b) => b.total[p.defaultType] - a.total[p.defaultType] || (p.functions[a.func].name < p.functions[b.func].name ? -1 : 1));
+    for (const k of kids) visit(k, i, depth + 1);
+    out.size[i] = out.func.length - i;
+  };
+  visit(root, -1, 0);
+  return {
+    title: 'naive',
+    sampleTypes: p.sampleTypes,
+    defaultType: p.defaultType,
+    functions: p.functions,
+    tree: {
+      parent: Int32Array.from(out.parent),
+      func: Int32Array.from(out.func),
+      line: Int32Array.from(out.line),
+      depth: Int32Array.from(out.depth),
+      size: Int32Array.from(out.size),
+      total: out.total.map((a) => Float64Array.from(a)),
+      self: out.self.map((a) => Float64Array.from(a)),
+    },
+  };
+}
+
+describe('pprof flame model against a naive reference', () => {
+  it('builds the same tree, lines included, on 200 random profiles', function () {
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 200; seed++) {
+      const p = randomProfile(seed);
+      const fast = buildFlameProfile(p, 'fast');
+      checkInvariants(fast);
+      const want = naive(p);
+      assert.strictEqual(renderTree(fast), renderTree(want), `seed ${seed}`);
+      assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(want.tree.total[0]), `seed ${seed}: the other sample type`);
+    }
+  });
+});
