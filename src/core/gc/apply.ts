@@ -43,7 +43,7 @@ interface LaunchJson {
 export function applyToLaunchJson(text: string | undefined, env: Readonly<Record<string, string>>): string {
   let launch: LaunchJson = {};
   if (text && text.trim()) {
-    const stripped = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (m, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
+    const stripped = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_match, str: string | undefined) => str ?? '').replace(/,(\s*[}\]])/g, '$1');
     launch = JSON.parse(stripped) as LaunchJson;
   }
   const configurations = Array.isArray(launch.configurations) ? launch.configurations : [];
