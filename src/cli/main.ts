@@ -5,6 +5,7 @@
 import * as path from 'path';
 import manifest from '../../package.json';
 import { type CommandContext, type CommandResult, checkHelp, runCheck } from './check';
+import { gcSweepHelp, runGcSweepCommand } from './gcSweep';
 import { profileHelp, runProfileCommand } from './profile';
 import { raceHelp, runRaceCommand } from './race';
 import { EXIT, InputError, UsageError } from './errors';
@@ -16,6 +17,7 @@ Usage:
   golab check [paths...] [flags]   find concurrency bugs in Go files
   golab race [packages] [flags]    run go test -race in the lab container
   golab profile [package] [flags]  profile tests or benchmarks in the lab, with flame graphs
+  golab gc-sweep [package] [flags] sweep GOGC x GOMEMLIMIT in the lab and recommend a setting
   golab help [command]             show help for golab or a command
   golab --version                  print the version
 
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], ctx: CommandCont
   check: { run: runCheck, help: checkHelp },
   race: { run: runRaceCommand, help: raceHelp },
   profile: { run: runProfileCommand, help: profileHelp },
+  'gc-sweep': { run: runGcSweepCommand, help: gcSweepHelp },
 };
 
 /** A registered command; own keys only, so `golab toString` is an unknown command, not a crash. */

@@ -16,6 +16,7 @@ export const COMMAND_IDS = [
   'golab.compareProfiles',
   'golab.toggleProfileAnnotations',
   'golab.deleteProfileRun',
+  'golab.tuneGc',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -5,6 +5,7 @@ import { analyzeWorkspace } from './analyzeWorkspace';
 import { compareProfiles, deleteProfileRun, openProfile, profile, profileTest, toggleProfileAnnotations } from './profile';
 import { raceRun, raceTest } from './raceRun';
 import { restartServer } from './restartServer';
+import { tuneGc } from './tuneGc';
 import { showOutput } from './showOutput';
 import { showRuleDocs } from './showRuleDocs';
 
@@ -21,4 +22,5 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   'golab.compareProfiles': compareProfiles,
   'golab.toggleProfileAnnotations': toggleProfileAnnotations,
   'golab.deleteProfileRun': deleteProfileRun,
+  'golab.tuneGc': tuneGc,
 };
