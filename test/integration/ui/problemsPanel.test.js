@@ -183,5 +183,41 @@ describe('packaged extension in code-server', function () {
     await page.screenshot({ path: artifactPath('flame-graph-corrupt.png') });
     assert.match(text, /corrupt\.pb\.gz is not a profile Go Lab can read/);
   });
+
+  it('tunes the GC of TestChurn from the palette and shows the report with its recommendation', async function () {
+    this.timeout(10 * 60_000);
+    const quickInput = page.locator('.quick-input-widget input');
+    await page.keyboard.press('Control+P');
+    await quickInput.waitFor({ timeout: 30_000 });
+    await quickInput.fill('churn_test.go');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'churn_test.go' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'churn_test.go' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Control+G');
+    await quickInput.fill(':7');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F1');
+    await quickInput.fill('>Go Lab: Tune GC in Container');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Tune GC in Container' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    // The target: the test at the cursor, listed first.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'TestChurn' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    // The grid, one input box after the other.
+    for (const value of ['256m', '100,off', 'none,70%', '1']) {
+      await page.locator('.quick-input-widget input:visible').waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      await quickInput.fill(value);
+      await page.keyboard.press('Enter');
+    }
+    await page.locator('.tabs-container .tab', { hasText: 'GC tuning · TestChurn' }).waitFor({ timeout: 5 * 60_000 });
+    const report = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const table = report.locator('table');
+    await table.waitFor({ timeout: 60_000 });
+    const text = await report.locator('body').innerText();
+    await page.screenshot({ path: artifactPath('gc-report.png'), fullPage: true });
+    assert.match(text, /OOM/, 'GOGC=off without a limit is OOM-killed under 256 MiB');
+    assert.match(text, /Recommended|No clear winner|Needs more memory|Keep the default/);
+  });
 });
 
