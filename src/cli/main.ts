@@ -6,6 +6,7 @@ import * as path from 'path';
 import manifest from '../../package.json';
 import { type CommandContext, type CommandResult, checkHelp, runCheck } from './check';
 import { gcSweepHelp, runGcSweepCommand } from './gcSweep';
+import { probeHelp, runProbeCommand } from './probe';
 import { profileHelp, runProfileCommand } from './profile';
 import { raceHelp, runRaceCommand } from './race';
 import { EXIT, InputError, UsageError } from './errors';
@@ -18,6 +19,7 @@ Usage:
   golab race [packages] [flags]    run go test -race in the lab container
   golab profile [package] [flags]  profile tests or benchmarks in the lab, with flame graphs
   golab gc-sweep [package] [flags] sweep GOGC x GOMEMLIMIT in the lab and recommend a setting
+  golab probe --func REGEX [flags] count calls and time Go functions with uprobes (root)
   golab help [command]             show help for golab or a command
   golab --version                  print the version
 
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], ctx: CommandCont
   race: { run: runRaceCommand, help: raceHelp },
   profile: { run: runProfileCommand, help: profileHelp },
   'gc-sweep': { run: runGcSweepCommand, help: gcSweepHelp },
+  probe: { run: runProbeCommand, help: probeHelp },
 };
 
 /** A registered command; own keys only, so `golab toString` is an unknown command, not a crash. */

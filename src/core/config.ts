@@ -42,6 +42,11 @@ export interface GolabConfig {
     /** Show "race (lab)" CodeLenses above test functions. */
     codeLens: boolean;
   };
+  /**
+   * Go functions (regular expressions over symbol names, e.g. `^main\\.work$`) probed with eBPF
+   * uprobes in every Go debug session.
+   */
+  probes: string[];
   trace: { server: TraceSetting };
 }
 
@@ -63,6 +68,7 @@ export const CONFIG_DEFAULTS: GolabConfig = {
     timeoutMinutes: 30,
     codeLens: true,
   },
+  probes: [],
   trace: { server: 'off' },
 };
 
@@ -133,6 +139,7 @@ export function normalizeConfig(raw: unknown): GolabConfig {
       timeoutMinutes: num(l.timeoutMinutes, d.lab.timeoutMinutes, 0.1),
       codeLens: typeof l.codeLens === 'boolean' ? l.codeLens : d.lab.codeLens,
     },
+    probes: Array.isArray(root.probes) ? root.probes.filter((p): p is string => typeof p === 'string' && p.trim() !== '') : d.probes,
     trace: { server: t.server === 'messages' || t.server === 'verbose' ? t.server : 'off' },
   };
 }

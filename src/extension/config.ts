@@ -29,6 +29,7 @@ export class Config {
         timeoutMinutes: c.get('lab.timeoutMinutes'),
         codeLens: c.get('lab.codeLens'),
       },
+      probes: c.get('probes'),
       trace: { server: c.get('trace.server') },
     });
   }

@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { LabService } from './lab/labService';
+import type { ProbeManager } from './probes/probeManager';
 import type { ProfileAnnotations } from './profile/annotations';
 import type { ProfilePanels } from './profile/panels';
 import type { ProfileRunner } from './profile/profileRunner';
@@ -25,6 +26,7 @@ export interface Ctx {
   readonly panels: ProfilePanels;
   readonly annotations: ProfileAnnotations;
   readonly profilesView: ProfilesView;
+  readonly probes: ProbeManager;
 }
 
 /** A command factory: given the context, returns the command's handler. */

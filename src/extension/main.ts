@@ -9,6 +9,8 @@ import { createClient } from './client';
 import { COMMANDS } from './commands';
 import type { Ctx } from './context';
 import { LabService } from './lab/labService';
+import { DelveAdapterFactory, GOLAB_DEBUG_TYPE } from './probes/delve';
+import { ProbeManager } from './probes/probeManager';
 import { ProfileAnnotations } from './profile/annotations';
 import { ProfilePanels } from './profile/panels';
 import { ProfileRunner } from './profile/profileRunner';
@@ -21,6 +23,7 @@ import { GoTestController } from './testing/controller';
 
 let client: LanguageClient | undefined;
 let labService: LabService | undefined;
+let probeManager: ProbeManager | undefined;
 
 async function startClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, status: StatusItem): Promise<void> {
   const c = createClient(context, output);
@@ -50,6 +53,8 @@ export interface GolabApi {
   profileProfile: vscode.TestRunProfile;
   /** The line annotations of the last profile run (read by the in-host tests). */
   annotations: ProfileAnnotations;
+  /** The probes on debug sessions (read by the in-host tests). */
+  probes: ProbeManager;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GolabApi> {
@@ -68,6 +73,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
   const tests = new GoTestController(race, profiles, output);
   context.subscriptions.push(output, status, diagnostics, race, panels, annotations, profilesView, profiles, tests, lab);
   context.subscriptions.push(vscode.window.registerTreeDataProvider('golab.profiles', profilesView));
+  const delve = new DelveAdapterFactory(output);
+  const probes = new ProbeManager(output, delve);
+  probeManager = probes;
+  context.subscriptions.push(delve, probes, vscode.debug.registerDebugAdapterDescriptorFactory(GOLAB_DEBUG_TYPE, delve), vscode.window.registerTreeDataProvider('golab.probes', probes));
   const lenses = new RaceCodeLensProvider(tests.discovery);
   context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file', pattern: '**/*_test.go' }, lenses));
   // Containers a crashed editor left behind; in the background, and only in a trusted workspace.
@@ -84,6 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
     panels,
     annotations,
     profilesView,
+    probes,
     client: () => client,
     async restartClient() {
       const old = client;
@@ -101,13 +111,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
     { dispose: () => void client?.dispose() },
   );
   await startClient(context, output, status);
-  return { testController: tests.controller, raceProfile: tests.raceProfile, profileProfile: tests.profileProfile, annotations };
+  return { testController: tests.controller, raceProfile: tests.raceProfile, profileProfile: tests.profileProfile, annotations, probes };
 }
 
 export async function deactivate(): Promise<void> {
   const c = client;
   client = undefined;
   // Containers first: a run's container must not outlive the editor.
-  await Promise.allSettled([labService?.shutdown(), c?.stop()]);
+  await Promise.allSettled([labService?.shutdown(), probeManager?.shutdown(), c?.stop()]);
+  probeManager = undefined;
   labService = undefined;
 }

@@ -17,6 +17,7 @@ export const COMMAND_IDS = [
   'golab.toggleProfileAnnotations',
   'golab.deleteProfileRun',
   'golab.tuneGc',
+  'golab.probeFunction',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -2,6 +2,7 @@
 import type { CommandId } from '../../shared/commands';
 import type { CommandFactory } from '../context';
 import { analyzeWorkspace } from './analyzeWorkspace';
+import { probeFunction } from './probe';
 import { compareProfiles, deleteProfileRun, openProfile, profile, profileTest, toggleProfileAnnotations } from './profile';
 import { raceRun, raceTest } from './raceRun';
 import { restartServer } from './restartServer';
@@ -23,4 +24,5 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   'golab.toggleProfileAnnotations': toggleProfileAnnotations,
   'golab.deleteProfileRun': deleteProfileRun,
   'golab.tuneGc': tuneGc,
+  'golab.probeFunction': probeFunction,
 };

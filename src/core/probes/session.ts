@@ -1,0 +1,406 @@
+/**
+ * A probe session: uprobes on Go functions of one process (a running PID or a binary it starts),
+ * read live from a private tracefs instance, and removed again on stop. Nothing it creates
+ * (uprobe events, trace instance, reader process) outlives `stop()`, also when the target exits.
+ */
+import { type ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { type FunctionStats, parseLostLine, parseTraceLine, probePoints, StatsAccumulator, uprobeDefinitions } from './events';
+import { fileOffsetOf, findTargets, type ProbeMiss, type ProbeTarget } from './symbols';
+
+/** Why probes cannot run here; `message` says what to do about it. */
+export class ProbeError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'permission' | 'tracefs' | 'lockdown' | 'unsupported' | 'target' | 'notFound',
+  ) {
+    super(message);
+    this.name = 'ProbeError';
+  }
+}
+
+/** Where tracefs is normally mounted. */
+export const TRACEFS = '/sys/kernel/tracing';
+
+/** What to probe. */
+export interface ProbeOptions {
+  /** Function name patterns (regular expressions matched against whole Go symbol names). */
+  patterns: readonly string[];
+  /** Attach to this running process... */
+  pid?: number;
+  /** ...or start this binary with `args`. */
+  binary?: string;
+  args?: readonly string[];
+  /** Output of a started binary. */
+  onOutput?: (text: string) => void;
+  /** Called with fresh stats every `intervalMs` (default 1000). */
+  onSnapshot?: (stats: FunctionStats[]) => void;
+  intervalMs?: number;
+  tracefs?: string;
+  goBinary?: string;
+}
+
+/** How a session ended, with the final stats. */
+export interface ProbeResult {
+  functions: FunctionStats[];
+  misses: ProbeMiss[];
+  targets: ProbeTarget[];
+  pid: number;
+  /** Why it stopped. */
+  reason: 'stopped' | 'exited';
+  /** Exit code of a started binary, or null. */
+  exitCode: number | null;
+  /** Events the kernel dropped because the reader fell behind: counts are exact only when 0. */
+  lost: number;
+  durationMs: number;
+}
+
+/** Checks what uprobes via tracefs need, throwing a ProbeError that says how to fix it. */
+export function checkProbeSupport(tracefs = TRACEFS): void {
+  const lockdown = readOr('/sys/kernel/security/lockdown', '');
+  if (/\[confidentiality\]/.test(lockdown)) {
+    throw new ProbeError('the kernel is locked down (confidentiality mode), which forbids tracing; boot without lockdown=confidentiality (or disable Secure Boot lockdown)', 'lockdown');
+  }
+  if (process.getuid?.() !== 0) {
+    throw new ProbeError('probes need root: defining uprobes in tracefs is root-only (CAP_BPF/CAP_PERFMON are not enough for tracefs); run with sudo', 'permission');
+  }
+  if (!fs.existsSync(path.join(tracefs, 'uprobe_events'))) {
+    if (fs.existsSync(tracefs) && !fs.existsSync(path.join(tracefs, 'trace'))) {
+      throw new ProbeError(`tracefs is not mounted at ${tracefs}: mount it with "mount -t tracefs nodev ${tracefs}"`, 'tracefs');
+    }
+    throw new ProbeError(`${tracefs}/uprobe_events is missing: the kernel lacks CONFIG_UPROBE_EVENTS, or tracefs is not mounted ("mount -t tracefs nodev ${tracefs}")`, 'unsupported');
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+let sessions = 0;
+
+/** A running probe session. */
+export class ProbeSession {
+  private stopping: Promise<ProbeResult> | undefined;
+  private readonly t0 = performance.now();
+  private lost = 0;
+  private exitCode: number | null = null;
+  private reason: ProbeResult['reason'] = 'stopped';
+  private timer: NodeJS.Timeout | undefined;
+  private exitPoll: NodeJS.Timeout | undefined;
+  private resolveEnded!: () => void;
+  /** Settles when the target exits (a started binary, or a watched PID). */
+  readonly ended = new Promise<void>((r) => (this.resolveEnded = r));
+
+  private constructor(
+    private readonly tracefs: string,
+    private readonly group: string,
+    private readonly events: readonly string[],
+    private readonly acc: StatsAccumulator,
+    private readonly reader: ChildProcess,
+    readonly targets: ProbeTarget[],
+    readonly misses: ProbeMiss[],
+    readonly pid: number,
+    private readonly child: ChildProcess | undefined,
+  ) {}
+
+  /** Finds the functions, defines and enables the uprobes, starts the target if asked, and begins reading. */
+  static async start(opts: ProbeOptions): Promise<ProbeSession> {
+    const tracefs = opts.tracefs ?? TRACEFS;
+    checkProbeSupport(tracefs);
+    if ((opts.pid === undefined) === (opts.binary === undefined)) throw new ProbeError('give either a PID or a binary to start', 'target');
+    let binary: string;
+    if (opts.pid !== undefined) {
+      try {
+        // Uprobes attach to the file's inode, so the real path of the running executable.
+        binary = fs.realpathSync(`/proc/${opts.pid}/exe`);
+      } catch {
+        throw new ProbeError(`no process with PID ${opts.pid} (or it is not readable)`, 'target');
+      }
+    } else {
+      binary = path.resolve(opts.binary ?? '');
+      if (!fs.existsSync(binary)) throw new ProbeError(`${binary}: no such file`, 'target');
+      binary = fs.realpathSync(binary);
+    }
+    const { targets, misses } = await findTargets(binary, opts.patterns, opts.goBinary);
+    if (targets.length === 0) throw new ProbeError(misses.map((m) => m.message).join('\n') || 'no function to probe', 'notFound');
+    const elf = fs.readFileSync(binary);
+    const points = probePoints(targets, (v) => fileOffsetOf(elf, v));
+    // Names unique per golab process and session, so two sessions never share or remove each other's probes.
+    const group = `golab_${process.pid}_${++sessions}`;
+    const instance = path.join(tracefs, 'instances', group);
+    const defs = uprobeDefinitions(group, binary, points);
+    const defined: string[] = [];
+    const undo = () => cleanup(tracefs, group, defined);
+    try {
+      for (let i = 0; i < defs.length; i++) {
+        fs.appendFileSync(path.join(tracefs, 'uprobe_events'), `${defs[i]}\n`);
+        defined.push(points[i].event);
+      }
+      // A private instance: its own buffer and clock, and nobody else's events in our pipe.
+      fs.mkdirSync(instance);
+      // The default per-CPU clock is not comparable across CPUs; a goroutine may return on another one.
+      fs.writeFileSync(path.join(instance, 'trace_clock'), 'mono');
+      fs.writeFileSync(path.join(instance, 'options', 'record-tgid'), '1');
+      fs.writeFileSync(path.join(instance, 'buffer_size_kb'), '16384');
+    } catch (e) {
+      undo();
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EACCES' || err.code === 'EPERM') throw new ProbeError(`cannot define uprobes (${err.message}): run as root`, 'permission');
+      throw new ProbeError(`cannot define uprobes on ${binary}: ${err.message} (see ${tracefs}/error_log)`, 'unsupported');
+    }
+    const acc = new StatsAccumulator(
+      targets.map((t) => t.name),
+      points,
+      undefined,
+      performance.now(),
+    );
+    let child: ChildProcess | undefined;
+    let pid = opts.pid ?? 0;
+    try {
+      if (opts.binary !== undefined) {
+        // The shell stops itself and then execs the binary under the same PID: the kernel PID
+        // filter is set while it is still one thread, and event-fork adds every thread the Go
+        // runtime starts. Probes are on before its first instruction.
+        child = spawn('/bin/sh', ['-c', 'kill -STOP $$ && exec "$0" "$@"', binary, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+        if (child.pid === undefined) throw new ProbeError(`cannot start ${binary}`, 'target');
+        pid = child.pid;
+        const forward = (b: Buffer) => opts.onOutput?.(b.toString());
+        child.stdout?.on('data', forward);
+        child.stderr?.on('data', forward);
+        await waitStopped(pid);
+        filterPids(instance, [pid]);
+        enable(instance, group);
+        process.kill(pid, 'SIGCONT');
+      } else {
+        // Filter first, then enable: other processes running the same binary never reach the buffer.
+        filterPids(instance, threadsOf(pid));
+        enable(instance, group);
+      }
+    } catch (e) {
+      if (child?.pid !== undefined) child.kill('SIGKILL');
+      undo();
+      throw e instanceof ProbeError ? e : new ProbeError(`cannot start probing: ${e instanceof Error ? e.message : String(e)}`, 'target');
+    }
+    acc.pid = pid;
+    // `cat` in its own process group: a blocking read of trace_pipe cannot be cancelled from Node's thread pool.
+    const reader = spawn('cat', [path.join(instance, 'trace_pipe')], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const session = new ProbeSession(tracefs, group, defined, acc, reader, targets, misses, pid, child);
+    session.listen(opts);
+    return session;
+  }
+
+  private listen(opts: ProbeOptions): void {
+    let rest = '';
+    this.reader.stdout?.on('data', (b: Buffer) => {
+      const lines = (rest + b.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        this.acc.lines++;
+        const hit = parseTraceLine(line);
+        if (hit) this.acc.add(hit);
+        else this.lost += parseLostLine(line);
+      }
+    });
+    this.timer = setInterval(() => opts.onSnapshot?.(this.acc.snapshot(performance.now())), opts.intervalMs ?? 1000);
+    if (this.child) {
+      this.child.on('exit', (code) => {
+        this.exitCode = code;
+        // Killed by stop() is "stopped", not the program ending on its own.
+        if (!this.stopping) this.reason = 'exited';
+        this.resolveEnded();
+      });
+    } else {
+      // A PID we did not start gives no exit event: poll for it.
+      this.exitPoll = setInterval(() => {
+        if (!fs.existsSync(`/proc/${this.pid}`)) {
+          if (!this.stopping) this.reason = 'exited';
+          this.resolveEnded();
+        }
+      }, 200);
+    }
+  }
+
+  /**
+   * Waits until the kernel buffer is empty and every event the reader took from it has been
+   * parsed (the per-CPU `read events` counters), so the final counts are exact. Bounded: a
+   * reader that cannot keep up gives up after 10 s, and lost events are reported.
+   */
+  private async drain(instance: string): Promise<void> {
+    const deadline = performance.now() + 10_000;
+    while (performance.now() < deadline) {
+      const { entries, read } = bufferStats(instance);
+      if (entries === 0 && this.acc.lines >= read) return;
+      await sleep(20);
+    }
+  }
+
+  /** Current stats without ending the session. */
+  snapshot(): FunctionStats[] {
+    return this.acc.snapshot(performance.now());
+  }
+
+  /**
+   * Disables the probes, reads what is still buffered, kills the reader (and a started target
+   * still running), and removes the instance and the uprobes. Idempotent.
+   */
+  stop(): Promise<ProbeResult> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<ProbeResult> {
+    clearInterval(this.timer);
+    clearInterval(this.exitPoll);
+    const instance = path.join(this.tracefs, 'instances', this.group);
+    try {
+      fs.writeFileSync(path.join(instance, 'events', this.group, 'enable'), '0');
+    } catch {
+      // The cleanup below still removes what exists.
+    }
+    await this.drain(instance);
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGINT');
+      const exited = await Promise.race([this.ended.then(() => true), sleep(2000).then(() => false)]);
+      if (!exited) this.child.kill('SIGKILL');
+    }
+    await killAndWait(this.reader);
+    cleanup(this.tracefs, this.group, this.events);
+    this.resolveEnded();
+    return {
+      functions: this.acc.snapshot(performance.now()),
+      misses: this.misses,
+      targets: this.targets,
+      pid: this.pid,
+      reason: this.reason,
+      exitCode: this.exitCode,
+      lost: this.lost,
+      durationMs: performance.now() - this.t0,
+    };
+  }
+}
+
+function enable(instance: string, group: string): void {
+  fs.writeFileSync(path.join(instance, 'events', group, 'enable'), '1');
+}
+
+/** The kernel-side PID filter of an instance: these threads, and every thread or child they start. */
+function filterPids(instance: string, pids: readonly number[]): void {
+  fs.writeFileSync(path.join(instance, 'options', 'event-fork'), '1');
+  // One write per PID: set_event_pid takes a list, and appending (O_APPEND) adds to it.
+  fs.writeFileSync(path.join(instance, 'set_event_pid'), `${pids[0]}`);
+  for (const p of pids.slice(1)) fs.appendFileSync(path.join(instance, 'set_event_pid'), `${p}`);
+}
+
+/** The thread ids of a process (its Go runtime's Ms). */
+function threadsOf(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    throw new ProbeError(`process ${pid} exited before the probes were attached`, 'target');
+  }
+}
+
+/** Waits for a process to be in the stopped state (`T` in /proc/PID/stat). */
+async function waitStopped(pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const stat = readOr(`/proc/${pid}/stat`, '');
+    if (stat === '') throw new ProbeError(`process ${pid} exited before it could be probed`, 'target');
+    if (/^\d+ \(.*\) T /s.test(stat)) return;
+    await sleep(10);
+  }
+  throw new ProbeError(`process ${pid} did not stop for the probes to be attached`, 'target');
+}
+
+/** Unread entries and events read so far, summed over the CPUs of a trace instance. */
+function bufferStats(instance: string): { entries: number; read: number } {
+  let entries = 0;
+  let read = 0;
+  const perCpu = path.join(instance, 'per_cpu');
+  for (const cpu of fs.existsSync(perCpu) ? fs.readdirSync(perCpu) : []) {
+    const text = readOr(path.join(perCpu, cpu, 'stats'), '');
+    entries += Number(/^entries: (\d+)/m.exec(text)?.[1] ?? 0);
+    read += Number(/^read events: (\d+)/m.exec(text)?.[1] ?? 0);
+  }
+  return { entries, read };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function killGroup(p: ChildProcess): void {
+  try {
+    if (p.pid !== undefined) process.kill(-p.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+async function killAndWait(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise<void>((r) => p.once('exit', () => r()));
+  killGroup(p);
+  await Promise.race([gone, sleep(2000)]);
+}
+
+/** Removes the instance and the uprobe events of a group; each step is tried even if one fails. */
+function cleanup(tracefs: string, group: string, events: readonly string[]): void {
+  const instance = path.join(tracefs, 'instances', group);
+  try {
+    fs.writeFileSync(path.join(instance, 'events', group, 'enable'), '0');
+  } catch {
+    // Not created or already disabled.
+  }
+  try {
+    fs.rmdirSync(instance);
+  } catch {
+    // Not created.
+  }
+  for (const e of events) {
+    try {
+      fs.appendFileSync(path.join(tracefs, 'uprobe_events'), `-:${group}/${e}\n`);
+    } catch {
+      // Already removed.
+    }
+  }
+}
+
+/**
+ * Removes probes a killed golab left behind (group names carry its PID): their trace readers,
+ * which block on trace_pipe forever once the target is gone, then instances and definitions.
+ * Returns how many groups were removed.
+ */
+export function removeStaleProbes(tracefs = TRACEFS): number {
+  const defs = readOr(path.join(tracefs, 'uprobe_events'), '');
+  const byGroup = new Map<string, string[]>();
+  for (const m of defs.matchAll(/^p:(golab_(\d+)_\d+)\/(\S+)/gm)) {
+    if (fs.existsSync(`/proc/${m[2]}`)) continue; // a live golab owns it
+    byGroup.set(m[1], [...(byGroup.get(m[1]) ?? []), m[3]]);
+  }
+  if (byGroup.size === 0) return 0;
+  for (const proc of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const cmdline = readOr(`/proc/${proc}/cmdline`, '');
+    for (const group of byGroup.keys()) {
+      if (!cmdline.includes(`/instances/${group}/trace_pipe`)) continue;
+      try {
+        process.kill(Number(proc), 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+  for (const [group, events] of byGroup) {
+    // The reader may take a moment to release the instance after SIGKILL.
+    for (let i = 0; i < 50 && fs.existsSync(path.join(tracefs, 'instances', group)); i++) {
+      cleanup(tracefs, group, events);
+      if (fs.existsSync(path.join(tracefs, 'instances', group))) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+    cleanup(tracefs, group, events);
+  }
+  return byGroup.size;
+}

@@ -1,0 +1,248 @@
+/**
+ * eBPF probes on Go debug sessions (`go` from vscode-go, and our `golab-go`): when a session
+ * starts, its debuggee is found (the child Delve launched) and uprobes are attached to the
+ * functions of `golab.probes` and those added with "Go Lab: Probe Function at Cursor"; counts
+ * and latencies update the "Go Lab Probes" view and an annotation at each probed function once a
+ * second; when the session ends (or the extension deactivates) the probes are removed. A failure
+ * to probe (no permission, no tracefs) is a message: the debug session itself goes on.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { formatInline } from '../../core/probes/format';
+import type { FunctionStats } from '../../core/probes/events';
+import { packPatterns } from '../../core/probes/packs';
+import { ProbeError, ProbeSession } from '../../core/probes/session';
+import type { DelveAdapterFactory } from './delve';
+import { GOLAB_DEBUG_TYPE } from './delve';
+
+const PROBED_TYPES = new Set(['go', GOLAB_DEBUG_TYPE]);
+
+/** Processes whose parent is `ppid` (from /proc), with their command name. */
+function childrenOf(ppid: number): Array<{ pid: number; comm: string }> {
+  const out: Array<{ pid: number; comm: string }> = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // comm is in parentheses and may contain spaces: fields after the last ')'.
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const parent = Number(stat.slice(close + 2).split(' ')[1]);
+      if (parent === ppid) out.push({ pid: Number(name), comm });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Delve names the binary it builds `__debug_bin<digits>`; the newest such process is the debuggee. */
+function newestDebugBinary(): number | undefined {
+  let best: { pid: number; start: number } | undefined;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!comm.startsWith('__debug_bin')) continue;
+      const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      if (!best || start > best.start) best = { pid: Number(name), start };
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return best?.pid;
+}
+
+class StatsItem extends vscode.TreeItem {
+  constructor(readonly stats: FunctionStats) {
+    super(stats.name.replace(/^.*\//, ''), vscode.TreeItemCollapsibleState.None);
+    this.description = formatInline(stats);
+    this.tooltip = `${stats.name}\n${formatInline(stats)}`;
+    this.iconPath = new vscode.ThemeIcon('pulse');
+  }
+}
+
+export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sessions = new Map<string, { probe?: ProbeSession; pid?: number; stats: FunctionStats[]; starting?: Promise<void> }>();
+  /** Patterns added for the running sessions with the command. */
+  private readonly added = new Set<string>();
+  private readonly decoration = vscode.window.createTextEditorDecorationType({ after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' } });
+  private readonly subscription: vscode.Disposable;
+  /** Where each probed function is declared (file, 0-based line), for the annotations. */
+  private readonly declared = new Map<string, { file: string; line: number }>();
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly delve: DelveAdapterFactory,
+  ) {
+    this.subscription = vscode.Disposable.from(
+      vscode.debug.onDidStartDebugSession((s) => void this.onStart(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => void this.onEnd(s.id)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
+    );
+  }
+
+  /** The function patterns to probe: the setting's (a `pack:<name>` entry expands to a built-in pack) and the added ones. */
+  private patterns(): string[] {
+    const configured = (vscode.workspace.getConfiguration('golab').get<string[]>('probes') ?? []).filter((p) => typeof p === 'string' && p.trim());
+    const out: string[] = [];
+    for (const p of configured) {
+      if (!p.startsWith('pack:')) {
+        out.push(p);
+        continue;
+      }
+      try {
+        out.push(...packPatterns([p.slice('pack:'.length)]));
+      } catch (e) {
+        void vscode.window.showWarningMessage(`Go Lab: golab.probes: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return [...new Set([...out, ...this.added])];
+  }
+
+  /** Waits for the debuggee of a session to exist (Delve builds it first), up to `timeoutMs`. */
+  private async findDebuggee(session: vscode.DebugSession, timeoutMs = 60_000): Promise<number | undefined> {
+    const fromConfig = typeof session.configuration.processId === 'number' ? session.configuration.processId : Number(session.configuration.processId);
+    if (session.configuration.request === 'attach' && Number.isInteger(fromConfig) && fromConfig > 0) return fromConfig;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const dlv = this.delve.dlvPid(session.id);
+      const pid = dlv ? childrenOf(dlv).find((c) => c.comm.startsWith('__debug_bin'))?.pid : newestDebugBinary();
+      if (pid) return pid;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return undefined;
+  }
+
+  private async onStart(session: vscode.DebugSession): Promise<void> {
+    if (!PROBED_TYPES.has(session.type) || !vscode.workspace.isTrusted) return;
+    const entry: { probe?: ProbeSession; pid?: number; stats: FunctionStats[]; starting?: Promise<void> } = { stats: [] };
+    this.sessions.set(session.id, entry);
+    if (this.patterns().length === 0) return;
+    entry.starting = this.attach(session, entry);
+    await entry.starting;
+  }
+
+  private async attach(session: vscode.DebugSession, entry: { probe?: ProbeSession; pid?: number; stats: FunctionStats[] }): Promise<void> {
+    const pid = entry.pid ?? (await this.findDebuggee(session));
+    if (!pid || !this.sessions.has(session.id)) return;
+    entry.pid = pid;
+    await entry.probe?.stop();
+    try {
+      entry.probe = await ProbeSession.start({
+        patterns: this.patterns(),
+        pid,
+        onSnapshot: (stats) => {
+          entry.stats = stats;
+          this.changed.fire();
+          this.render();
+        },
+      });
+      for (const m of entry.probe.misses) void vscode.window.showWarningMessage(`Go Lab: ${m.message}`);
+      this.log.info(`probes attached to ${session.name} (pid ${pid}): ${entry.probe.targets.map((t) => t.name).join(', ')}`);
+      void vscode.commands.executeCommand('setContext', 'golab.probing', true);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.error(`probes on ${session.name}: ${message}`);
+      // The debug session goes on; only the probes are missing.
+      void vscode.window.showErrorMessage(`Go Lab: cannot probe ${session.name}: ${message}`, ...(e instanceof ProbeError && e.reason === 'permission' ? ['Show Output'] : [])).then((c) => c && this.log.show(true));
+    }
+  }
+
+  private async onEnd(id: string): Promise<void> {
+    const entry = this.sessions.get(id);
+    this.sessions.delete(id);
+    await entry?.starting;
+    const result = await entry?.probe?.stop();
+    if (result) this.log.info(`probes detached; final: ${result.functions.map((f) => `${f.name} ${formatInline(f)}`).join('; ')}`);
+    if (this.sessions.size === 0) void vscode.commands.executeCommand('setContext', 'golab.probing', false);
+    this.changed.fire();
+    this.render();
+  }
+
+  /** Adds a probe to every probed session now running (and to the next ones of this window). */
+  async addPattern(pattern: string, where?: { file: string; line: number; name: string }): Promise<void> {
+    this.added.add(pattern);
+    if (where) this.declared.set(where.name, { file: where.file, line: where.line });
+    for (const [id, entry] of this.sessions) {
+      const session = vscode.debug.activeDebugSession?.id === id ? vscode.debug.activeDebugSession : undefined;
+      if (session) await this.attach(session, entry);
+    }
+  }
+
+  /** Current stats of every session (for tests and the view). */
+  current(): FunctionStats[] {
+    return [...this.sessions.values()].flatMap((e) => e.stats);
+  }
+
+  /** Sessions with probes attached (for tests). */
+  get attachedCount(): number {
+    return [...this.sessions.values()].filter((e) => e.probe).length;
+  }
+
+  getChildren(): StatsItem[] {
+    return this.current().map((s) => new StatsItem(s));
+  }
+
+  getTreeItem(item: StatsItem): vscode.TreeItem {
+    return item;
+  }
+
+  private render(): void {
+    const stats = this.current();
+    for (const editor of vscode.window.visibleTextEditors) {
+      const options: vscode.DecorationOptions[] = [];
+      for (const s of stats) {
+        const short = s.name.replace(/^.*\//, '').replace(/^[^.]*\./, '');
+        const at = this.declared.get(short) ?? this.declared.get(s.name);
+        if (!at || at.file !== editor.document.uri.fsPath) continue;
+        options.push({ range: editor.document.lineAt(at.line).range, renderOptions: { after: { contentText: formatInline(s) } } });
+      }
+      editor.setDecorations(this.decoration, options);
+    }
+  }
+
+  /** Removes every probe: deactivate awaits this. */
+  async shutdown(): Promise<void> {
+    const entries = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(entries.map(async (e) => {
+      await e.starting;
+      await e.probe?.stop();
+    }));
+  }
+
+  dispose(): void {
+    void this.shutdown();
+    this.subscription.dispose();
+    this.decoration.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** The Go symbol pattern of the function declared at `line` of `doc` (its package path from go.mod). */
+export function symbolPatternAt(doc: vscode.TextDocument, line: number): { pattern: string; name: string; line: number } | undefined {
+  for (let l = line; l >= 0; l--) {
+    const m = /^func\s+(?:\(\s*\w*\s*(\*?)\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)\s*[[(]/.exec(doc.lineAt(l).text);
+    if (!m) continue;
+    const [, star, recv, fn] = m;
+    const pkgLine = /^package\s+(\w+)/m.exec(doc.getText());
+    const pkg = pkgLine?.[1] ?? 'main';
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const member = recv ? `${star ? `\\(\\*${esc(recv)}\\)` : esc(recv)}\\.${esc(fn)}` : esc(fn);
+    // main's symbols are `main.F`; others `<import path>.F`, whose last element is the package name.
+    const pattern = pkg === 'main' ? `^main\\.${member}$` : `(^|/)${esc(pkg)}\\.${member}$`;
+    const name = recv ? `${star ? `(*${recv})` : recv}.${fn}` : fn;
+    return { pattern, name, line: l };
+  }
+  return undefined;
+}
+
+/** Used by the command: the absolute file of a document. */
+export function fileOf(doc: vscode.TextDocument): string {
+  return path.resolve(doc.uri.fsPath);
+}

@@ -1,0 +1,103 @@
+/**
+ * Cost of a probed call: the workload's spin() loop (test/fixtures/probes/workload) timed by the
+ * program itself, unprobed and with golab's uprobes (entry + each RET), interleaved in the same
+ * run so machine drift falls on both; then `dlv trace` (ptrace breakpoints) on the same
+ * function with fewer calls. Needs root and Go; prints figures, never fails on time.
+ *
+ *   node out/test/bench/probes.js [--calls N] [--runs R] [--dlv-calls M]
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ProbeSession } from '../../src/core/probes/session';
+import { fixtures } from '../support/paths';
+import { intFlag, machineLine, parseFlags, table } from './lib/common';
+
+/** The workload's own timing line: `spin: N calls in T ns`. */
+function spinNs(text: string): number {
+  const m = /spin: (\d+) calls in (\d+) ns/.exec(text);
+  if (!m) throw new Error(`no spin timing in the workload's output:\n${text.slice(-2000)}`);
+  return Number(m[2]);
+}
+
+function run(bin: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    p.on('error', reject);
+    p.on('exit', () => resolve(out));
+  });
+}
+
+async function probed(bin: string, calls: number): Promise<{ ns: number; counted: number }> {
+  let out = '';
+  const session = await ProbeSession.start({ binary: bin, args: ['-n', '0', '-spins', String(calls)], patterns: ['main.spin'], onOutput: (t) => (out += t) });
+  await session.ended;
+  const r = await session.stop();
+  return { ns: spinNs(out), counted: r.functions[0].calls };
+}
+
+/** Delve on PATH or in GOPATH/bin. */
+function findDlv(): string | undefined {
+  const gopath = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).stdout.trim();
+  for (const c of [...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'dlv')), path.join(gopath, 'bin', 'dlv')]) {
+    if (c && fs.existsSync(c)) return c;
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), { calls: 'N (default 1000000)', runs: 'R (default 5)', 'dlv-calls': 'M (default 2000)' });
+  const calls = intFlag(flags, 'calls', 1_000_000);
+  const runs = intFlag(flags, 'runs', 5);
+  const dlvCalls = intFlag(flags, 'dlv-calls', 2000);
+  console.log(machineLine());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-probe-bench-'));
+  const bin = path.join(dir, 'workload');
+  const b = spawnSync('go', ['build', '-gcflags=all=-l', '-o', bin, '.'], { cwd: path.join(fixtures, 'probes', 'workload'), encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`go build failed:\n${b.stderr}`);
+
+  const plain: number[] = [];
+  const withProbes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    plain.push(spinNs(await run(bin, ['-n', '0', '-spins', String(calls)])));
+    const p = await probed(bin, calls);
+    if (p.counted !== calls) console.log(`  run ${i + 1}: counted ${p.counted} of ${calls} calls`);
+    withProbes.push(p.ns);
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const perPlain = med(plain) / calls;
+  const perProbed = med(withProbes) / calls;
+  const rows: string[][] = [
+    ['', 'ns/call (median of runs)', 'overhead/call'],
+    ['unprobed', perPlain.toFixed(1), ''],
+    ['golab uprobes (entry + RET)', perProbed.toFixed(1), `${((perProbed - perPlain) / 1000).toFixed(2)} µs`],
+  ];
+
+  const dlv = findDlv();
+  if (dlv) {
+    const t0 = performance.now();
+    const r = spawnSync(dlv, ['trace', '--check-go-version=false', '-e', bin, 'main.spin', '--', '-n', '0', '-spins', String(dlvCalls)], { cwd: dir, encoding: 'utf8', timeout: 600_000, maxBuffer: 512 * 1024 * 1024 });
+    const wall = performance.now() - t0;
+    const out = `${r.stdout}${r.stderr}`;
+    try {
+      const per = spinNs(out) / dlvCalls;
+      rows.push([`dlv trace (${dlvCalls} calls)`, per.toFixed(1), `${((per - perPlain) / 1000).toFixed(2)} µs`]);
+    } catch {
+      console.log(`  dlv trace gave no timing (exit ${r.status}, ${(wall / 1000).toFixed(1)} s):\n${out.slice(-1000)}`);
+    }
+  } else {
+    console.log('  dlv not found (go install github.com/go-delve/delve/cmd/dlv@latest): no comparison');
+  }
+  console.log(`spin(), ${calls} calls x ${runs} runs:`);
+  console.log(table(rows));
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+/**
+ * eBPF probes on a real debug session in the real extension host: a `golab-go` session (Delve's
+ * DAP server) launches probed/main.go, a probe on main.work counts its calls and times them
+ * while the program runs, and ending the session removes the probes and Delve.
+ */
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as vscode from 'vscode';
+import type { GolabApi } from '../../../src/extension/main';
+
+function uprobeEvents(): string {
+  return fs.readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8');
+}
+
+function running(name: string): string {
+  try {
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+describe('eBPF probes on a Go debug session', function () {
+  this.timeout(5 * 60_000);
+
+  it('counts and times main.work while the golab-go session runs, and removes the probes when it ends', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const file = vscode.Uri.joinPath(folder.uri, 'probed', 'main.go').fsPath;
+    await ext.exports.probes.addPattern('^main\\.work$', { file, line: 9, name: 'work' });
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const sub = vscode.debug.onDidStartDebugSession((s) => {
+        sub.dispose();
+        resolve(s);
+      });
+    });
+    assert.ok(await vscode.debug.startDebugging(folder, { name: 'probe test', type: 'golab-go', request: 'launch', mode: 'debug', program: vscode.Uri.joinPath(folder.uri, 'probed').fsPath }), 'the debug session did not start (is dlv installed? see .ci/setup)');
+    const session = await started;
+    let count = 0;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const work = ext.exports.probes.current().find((s) => s.name === 'main.work');
+      count = work?.calls ?? 0;
+      if (count >= 20) {
+        // work sleeps 2 ms: its median latency is at least that, and not absurdly more.
+        assert.ok(work && work.p50Ns >= 2e6 && work.p50Ns < 50e6, `p50 ${work?.p50Ns} ns`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(count >= 20, `main.work counted ${count} times`);
+    assert.match(uprobeEvents(), /golab_/, 'the uprobes are defined while the session runs');
+    const ended = new Promise<void>((resolve) => {
+      const sub = vscode.debug.onDidTerminateDebugSession((s) => {
+        if (s.id !== session.id) return;
+        sub.dispose();
+        resolve();
+      });
+    });
+    await vscode.debug.stopDebugging(session);
+    await ended;
+    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || /golab_/.test(uprobeEvents())); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(ext.exports.probes.attachedCount, 0);
+    assert.doesNotMatch(uprobeEvents(), /golab_/, 'uprobes left after the session ended');
+    for (let i = 0; i < 50 && running('dlv'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(running('dlv'), '', 'dlv left running');
+  });
+});
