@@ -10,6 +10,7 @@ import { COMMANDS } from './commands';
 import type { Ctx } from './context';
 import { LabService } from './lab/labService';
 import { DelveAdapterFactory, GOLAB_DEBUG_TYPE } from './probes/delve';
+import { ProbeCodeLensProvider } from './probes/probeLens';
 import { ProbeManager } from './probes/probeManager';
 import { ProfileAnnotations } from './profile/annotations';
 import { ProfilePanels } from './profile/panels';
@@ -77,6 +78,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
   const probes = new ProbeManager(output, delve);
   probeManager = probes;
   context.subscriptions.push(delve, probes, vscode.debug.registerDebugAdapterDescriptorFactory(GOLAB_DEBUG_TYPE, delve), vscode.window.registerTreeDataProvider('golab.probes', probes));
+  const probeLenses = new ProbeCodeLensProvider(probes);
+  context.subscriptions.push(probeLenses, vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file' }, probeLenses));
   const lenses = new RaceCodeLensProvider(tests.discovery);
   context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file', pattern: '**/*_test.go' }, lenses));
   // Containers a crashed editor left behind; in the background, and only in a trusted workspace.

@@ -174,6 +174,31 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
     }
   }
 
+  /** Removes a probe added with addPattern; sessions re-attach with the rest (or detach when none is left). */
+  async removePattern(pattern: string): Promise<void> {
+    if (!this.added.delete(pattern)) return;
+    for (const [id, entry] of this.sessions) {
+      const session = vscode.debug.activeDebugSession?.id === id ? vscode.debug.activeDebugSession : undefined;
+      if (this.patterns().length === 0) {
+        await entry.probe?.stop();
+        entry.probe = undefined;
+        entry.stats = [];
+      } else if (session) await this.attach(session, entry);
+    }
+    this.changed.fire();
+    this.render();
+  }
+
+  /** Whether `pattern` was added with the command (the CodeLens offers to remove it). */
+  has(pattern: string): boolean {
+    return this.added.has(pattern);
+  }
+
+  /** Fires when the probes or the debug sessions change (CodeLens refresh). */
+  get onDidChange(): vscode.Event<void> {
+    return this.changed.event;
+  }
+
   /** Current stats of every session (for tests and the view). */
   current(): FunctionStats[] {
     return [...this.sessions.values()].flatMap((e) => e.stats);

@@ -53,6 +53,14 @@ describe('eBPF probes on a Go debug session', function () {
     }
     assert.ok(count >= 20, `main.work counted ${count} times`);
     assert.match(uprobeEvents(), /golab_/, 'the uprobes are defined while the session runs');
+    // The CodeLens above work offers to remove the probe; removing it detaches while the session runs.
+    const uri = vscode.Uri.file(file);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    const titles = lenses.filter((l) => l.command?.command === 'golab.probeFunction').map((l) => `${l.range.start.line}:${l.command?.title}`);
+    assert.ok(titles.includes('9:remove probe') && titles.includes('14:probe'), titles.join(', '));
+    await vscode.commands.executeCommand('golab.probeFunction', uri, 9, 'remove');
+    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || /golab_/.test(uprobeEvents())); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.doesNotMatch(uprobeEvents(), /golab_/, 'the removed probe is gone while the session still runs');
     const ended = new Promise<void>((resolve) => {
       const sub = vscode.debug.onDidTerminateDebugSession((s) => {
         if (s.id !== session.id) return;
