@@ -55,6 +55,8 @@ describe('eBPF probes on a Go debug session', function () {
     assert.match(uprobeEvents(), /golab_/, 'the uprobes are defined while the session runs');
     // The CodeLens above work offers to remove the probe; removing it detaches while the session runs.
     const uri = vscode.Uri.file(file);
+    // The CodeLens command needs the document's model to exist.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
     const titles = lenses.filter((l) => l.command?.command === 'golab.probeFunction').map((l) => `${l.range.start.line}:${l.command?.title}`);
     assert.ok(titles.includes('9:remove probe') && titles.includes('14:probe'), titles.join(', '));
