@@ -1,25 +1,9 @@
 /**
  * Value and name formatting for the flame view. Pure (no DOM) so it is unit-tested under Node.
  */
+import { sig3, thousands } from '../common/format';
 
-/** `1234567` -> `1,234,567`. Not toLocaleString: the same text in every locale keeps tests and screenshots stable. */
-export function thousands(n: number): string {
-  const neg = n < 0;
-  const s = Math.round(Math.abs(n)).toString();
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
-    out += s[i];
-  }
-  return neg ? `-${out}` : out;
-}
-
-function trim(n: number): string {
-  // Three significant digits are what a reader compares; more is noise in a tooltip.
-  const digits = Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2;
-  const s = n.toFixed(digits);
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
+export { thousands };
 
 const TIME_UNITS: Record<string, number> = { nanoseconds: 1, ns: 1, microseconds: 1e3, us: 1e3, milliseconds: 1e6, ms: 1e6, seconds: 1e9, s: 1e9 };
 
@@ -29,16 +13,16 @@ export function formatValue(value: number, unit: string): string {
   if (u in TIME_UNITS) {
     const ns = value * TIME_UNITS[u];
     const a = Math.abs(ns);
-    if (a >= 1e9) return `${trim(ns / 1e9)} s`;
-    if (a >= 1e6) return `${trim(ns / 1e6)} ms`;
-    if (a >= 1e3) return `${trim(ns / 1e3)} µs`;
-    return `${trim(ns)} ns`;
+    if (a >= 1e9) return `${sig3(ns / 1e9)} s`;
+    if (a >= 1e6) return `${sig3(ns / 1e6)} ms`;
+    if (a >= 1e3) return `${sig3(ns / 1e3)} µs`;
+    return `${sig3(ns)} ns`;
   }
   if (u === 'bytes' || u === 'byte') {
     const a = Math.abs(value);
-    if (a >= 1024 ** 3) return `${trim(value / 1024 ** 3)} GB`;
-    if (a >= 1024 ** 2) return `${trim(value / 1024 ** 2)} MB`;
-    if (a >= 1024) return `${trim(value / 1024)} KB`;
+    if (a >= 1024 ** 3) return `${sig3(value / 1024 ** 3)} GB`;
+    if (a >= 1024 ** 2) return `${sig3(value / 1024 ** 2)} MB`;
+    if (a >= 1024) return `${sig3(value / 1024)} KB`;
     return `${thousands(value)} B`;
   }
   // `count`, `contentions`, `objects`...: the number is the value, a generic unit adds nothing.

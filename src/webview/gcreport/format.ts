@@ -4,26 +4,9 @@
  * screenshots stable.
  */
 import type { GcConfig, Stat } from '../../shared/gc';
+import { sig3, thousands } from '../common/format';
 
-/** Three significant digits: what a reader compares across rows; more is run-to-run noise. */
-function sig3(n: number): string {
-  const a = Math.abs(n);
-  const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
-  const s = n.toFixed(digits);
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
-/** `1234567` -> `1,234,567`. */
-export function thousands(n: number): string {
-  const neg = n < 0;
-  const s = Math.round(Math.abs(n)).toString();
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
-    out += s[i];
-  }
-  return neg ? `-${out}` : out;
-}
+export { thousands };
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
