@@ -3,39 +3,18 @@
  * GOMEMLIMIT into a launch configuration, a Dockerfile or a new Kubernetes snippet as an edit
  * the user reviews first (refactor preview); "Export" saves the table as CSV or JSON.
  */
-import { randomBytes } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyToDockerfile, applyToLaunchJson, goMemLimit, kubernetesEnvSnippet } from '../../core/gc/apply';
 import { sweepToCsv, sweepToJson } from '../../core/gc/export';
 import { type GcConfig, type GcSweepResult, isFromGcReport, type ToGcReport } from '../../shared/gc';
+import { webviewPage, webviewResourceRoots } from '../webviewPage';
 
 export const GC_REPORT_VIEW_TYPE = 'golab.gcReport';
 
 /** The environment of a configuration: GOGC always, GOMEMLIMIT when it sets one. */
 export function envOf(config: GcConfig): Record<string, string> {
   return { GOGC: String(config.gogc), ...(config.memLimitBytes > 0 ? { GOMEMLIMIT: goMemLimit(config.memLimitBytes) } : {}) };
-}
-
-function html(webview: vscode.Webview, extension: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extension, 'dist', 'webview', 'gcreport.js'));
-  const css = webview.asWebviewUri(vscode.Uri.joinPath(extension, 'media', 'gcreport', 'gcreport.css'));
-  const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css.toString()}">
-<title>GC tuning</title>
-</head>
-<body>
-<div id="golab-gcreport"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
 }
 
 /** Applies `env` where the user picks, as a previewed edit. Resolves whether it was applied. */
@@ -86,7 +65,7 @@ export async function applyGcSetting(folder: vscode.WorkspaceFolder, env: Record
 export function showGcReport(extension: vscode.ExtensionContext, folder: vscode.WorkspaceFolder, result: GcSweepResult, log: vscode.LogOutputChannel): vscode.WebviewPanel {
   const panel = vscode.window.createWebviewPanel(GC_REPORT_VIEW_TYPE, `GC tuning · ${result.target}`, vscode.ViewColumn.Active, {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(extension.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extension.extensionUri, 'media', 'gcreport')],
+    localResourceRoots: webviewResourceRoots(extension.extensionUri, 'gcreport'),
   });
   const post = (m: ToGcReport) => void panel.webview.postMessage(m);
   const sub = panel.webview.onDidReceiveMessage(async (raw: unknown) => {
@@ -107,6 +86,6 @@ export function showGcReport(extension: vscode.ExtensionContext, folder: vscode.
     }
   });
   panel.onDidDispose(() => sub.dispose());
-  panel.webview.html = html(panel.webview, extension.extensionUri);
+  panel.webview.html = webviewPage(panel.webview, extension.extensionUri, 'gcreport', 'GC tuning');
   return panel;
 }

@@ -5,7 +5,6 @@
  * decoded in the extension host and posted as a model, and every message from the page checked
  * before it is acted on.
  */
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -13,40 +12,18 @@ import { decodeProfile, ProfileFormatError } from '../../core/pprof/decode';
 import { diffFlameProfiles } from '../../core/pprof/diff';
 import { buildFlameProfile } from '../../core/pprof/model';
 import { type FlameProfile, type FlameViewState, isFromWebview, type ToWebview } from '../../shared/flame';
+import { webviewPage, webviewResourceRoots } from '../webviewPage';
 
 /** Profiles larger than this are refused with a message rather than freezing the host. */
 const MAX_PROFILE_BYTES = 512 * 1024 * 1024;
 
-/** The folders a profile webview may load from: the webview bundle and its CSS. */
-export function flameResourceRoots(extension: vscode.Uri): vscode.Uri[] {
-  return [vscode.Uri.joinPath(extension, 'dist', 'webview'), vscode.Uri.joinPath(extension, 'media', 'flame')];
-}
-
 export function flameWebviewOptions(extension: vscode.Uri): vscode.WebviewOptions {
-  return { enableScripts: true, localResourceRoots: flameResourceRoots(extension) };
+  return { enableScripts: true, localResourceRoots: webviewResourceRoots(extension, 'flame') };
 }
 
 /** The page: the flame bundle and its stylesheet, nothing else. */
 export function flameHtml(webview: vscode.Webview, extension: vscode.Uri, title: string): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extension, 'dist', 'webview', 'flame.js'));
-  const css = webview.asWebviewUri(vscode.Uri.joinPath(extension, 'media', 'flame', 'flame.css'));
-  const csp = [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`].join('; ');
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css.toString()}">
-<title>${esc(title)}</title>
-</head>
-<body>
-<div id="golab-flame"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return webviewPage(webview, extension, 'flame', title);
 }
 
 /** Where a profile's recorded source paths are on this machine (the lab mounts the workspace at /workspace). */
