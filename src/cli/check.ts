@@ -5,7 +5,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import type { FileResult } from '../core/analysis/file';
 import { RULES } from '../core/analysis/rules';
 import type { SeveritySetting } from '../core/analysis/types';
@@ -18,6 +17,7 @@ import { ruleDocsReader } from '../core/report/ruleDocs';
 import { formatSarif } from '../core/report/sarif';
 import { formatSummary, formatText } from '../core/report/text';
 import { EXIT, InputError, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 import type { Interrupt } from './interrupt';
 
 /** What a command needs from its process, passed in so the command has no hidden globals. */
@@ -127,26 +127,19 @@ function parseRuleFlags(flags: readonly string[]): Record<string, SeveritySettin
 }
 
 function parseCheckArgs(argv: readonly string[], ctx: CommandContext): CheckOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string' },
-        exclude: { type: 'string', multiple: true },
-        rule: { type: 'string', multiple: true },
-        threads: { type: 'string' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    // parseArgs explains the problem ("Unknown option '--x'"); only its wording is kept.
-    const message = e instanceof Error ? e.message : String(e);
-    throw new UsageError(message.split('. To specify a positional')[0], 'check');
-  }
+  const parsed = parseCommandArgs('check', {
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      rule: { type: 'string', multiple: true },
+      threads: { type: 'string' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   const format = values.format ?? 'text';
   if (!(FORMATS as readonly string[]).includes(format)) {

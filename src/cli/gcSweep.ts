@@ -6,7 +6,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { CONFIG_DEFAULTS, formatBytes, parseByteSize } from '../core/config';
 import { sweepToCsv, sweepToJson } from '../core/gc/export';
 import { costMetric } from '../core/gc/recommend';
@@ -17,6 +16,7 @@ import { findModuleRoot } from '../core/lab/goTest';
 import type { GcConfigResult, GcSweepResult, Stat } from '../shared/gc';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 import { interruptibleRun, LAB_OPTIONS, labSettingsFrom } from './labFlags';
 
 const DEFAULT_GOGC = '50,100,200,off';
@@ -129,28 +129,23 @@ export async function runGcSweepCommand(argv: readonly string[], ctx: CommandCon
   const dash = argv.indexOf('--');
   const own = dash >= 0 ? argv.slice(0, dash) : argv;
   const progArgs = dash >= 0 ? argv.slice(dash + 1) : undefined;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...own],
-      allowPositionals: true,
-      options: {
-        test: { type: 'string' },
-        bench: { type: 'string' },
-        benchtime: { type: 'string' },
-        gogc: { type: 'string', default: DEFAULT_GOGC },
-        memlimit: { type: 'string', default: DEFAULT_MEMLIMIT },
-        repeat: { type: 'string', default: '3' },
-        timeout: { type: 'string' },
-        csv: { type: 'string' },
-        ...LAB_OPTIONS,
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '') : String(e), 'gc-sweep');
-  }
+  const parsed = parseCommandArgs('gc-sweep', {
+    args: [...own],
+    allowPositionals: true,
+    options: {
+      test: { type: 'string' },
+      bench: { type: 'string' },
+      benchtime: { type: 'string' },
+      gogc: { type: 'string', default: DEFAULT_GOGC },
+      memlimit: { type: 'string', default: DEFAULT_MEMLIMIT },
+      repeat: { type: 'string', default: '3' },
+      timeout: { type: 'string' },
+      csv: { type: 'string' },
+      ...LAB_OPTIONS,
+      format: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return { exitCode: EXIT.ok, stdout: gcSweepHelp() };
   const d = CONFIG_DEFAULTS.lab;

@@ -2,7 +2,6 @@
  * `golab probe`: uprobes on Go functions of a running process or of a binary it starts, with a
  * live table of call counts and latencies, and final percentiles per function at the end.
  */
-import { parseArgs } from 'util';
 import type { FunctionStats } from '../core/probes/events';
 import { formatTable } from '../core/probes/format';
 import { packPatterns, PROBE_PACKS } from '../core/probes/packs';
@@ -10,6 +9,7 @@ import { ProbeError, type ProbeResult, ProbeSession, removeStaleProbes } from '.
 import { SymbolError } from '../core/probes/symbols';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -80,23 +80,18 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
   const dash = argv.indexOf('--');
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const command = dash < 0 ? [] : argv.slice(dash + 1);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...own],
-      allowPositionals: false,
-      options: {
-        pid: { type: 'string' },
-        func: { type: 'string', multiple: true },
-        pack: { type: 'string', multiple: true },
-        duration: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '') : String(e), 'probe');
-  }
+  const parsed = parseCommandArgs('probe', {
+    args: [...own],
+    allowPositionals: false,
+    options: {
+      pid: { type: 'string' },
+      func: { type: 'string', multiple: true },
+      pack: { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return { exitCode: EXIT.ok, stdout: probeHelp() };
   if (!(FORMATS as readonly string[]).includes(v.format ?? '')) throw new UsageError(`--format must be text or json, got "${v.format}"`, 'probe');

@@ -5,7 +5,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { CONFIG_DEFAULTS, formatBytes } from '../core/config';
 import { connectDocker } from '../core/lab/docker';
 import { LabCancelledError, LabError } from '../core/lab/errors';
@@ -20,6 +19,7 @@ import { buildFailed } from '../core/race/run';
 import type { FlameProfile } from '../shared/flame';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 import { interruptibleRun, LAB_OPTIONS, labSettingsFrom } from './labFlags';
 
 export function profileHelp(): string {
@@ -77,25 +77,20 @@ function topJson(flame: FlameProfile, t: number, cwd: string, by: 'flat' | 'cum'
 }
 
 export async function runProfileCommand(argv: readonly string[], ctx: CommandContext): Promise<CommandResult> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        test: { type: 'string' },
-        bench: { type: 'string' },
-        benchtime: { type: 'string' },
-        kinds: { type: 'string', default: 'cpu,heap' },
-        out: { type: 'string' },
-        ...LAB_OPTIONS,
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '') : String(e), 'profile');
-  }
+  const parsed = parseCommandArgs('profile', {
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      test: { type: 'string' },
+      bench: { type: 'string' },
+      benchtime: { type: 'string' },
+      kinds: { type: 'string', default: 'cpu,heap' },
+      out: { type: 'string' },
+      ...LAB_OPTIONS,
+      format: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return { exitCode: EXIT.ok, stdout: profileHelp() };
   const d = CONFIG_DEFAULTS.lab;

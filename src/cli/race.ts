@@ -3,7 +3,6 @@
  * with each race reported at both accesses in the user's code, as text or JSON.
  */
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { CONFIG_DEFAULTS, formatBytes } from '../core/config';
 import { connectDocker } from '../core/lab/docker';
 import { LabCancelledError, LabError } from '../core/lab/errors';
@@ -12,6 +11,7 @@ import type { RaceFinding } from '../core/race/findings';
 import { buildFailed, findModuleRoot, type RaceResult, runRace } from '../core/race/run';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
+import { parseCommandArgs } from './args';
 import { interruptibleRun, LAB_OPTIONS, labSettingsFrom } from './labFlags';
 
 const FORMATS = ['text', 'json'] as const;
@@ -113,22 +113,17 @@ function jsonOf(result: RaceResult, cwd: string): unknown {
 }
 
 export async function runRaceCommand(argv: readonly string[], ctx: CommandContext): Promise<CommandResult> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        run: { type: 'string' },
-        ...LAB_OPTIONS,
-        timeout: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '') : String(e), 'race');
-  }
+  const parsed = parseCommandArgs('race', {
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      ...LAB_OPTIONS,
+      timeout: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return { exitCode: EXIT.ok, stdout: raceHelp() };
   const d = CONFIG_DEFAULTS.lab;
