@@ -5,13 +5,14 @@
  * recommendation names a setting to apply. No container is left.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as vscode from 'vscode';
 import type { GcSweepResult } from '../../../src/shared/gc';
+import { assertNoLabContainers, requireDocker } from './labSupport';
 
 describe('GC tuning in VS Code', function () {
   this.timeout(20 * 60_000);
-  afterEach(() => assert.strictEqual(execFileSync('docker', ['ps', '-aq', '--filter', 'label=golab'], { encoding: 'utf8' }).trim(), '', 'lab containers left behind'));
+  before(requireDocker);
+  afterEach(assertNoLabContainers);
 
   it('sweeps GOGC x GOMEMLIMIT for TestChurn under 256 MiB and recommends a setting', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];

@@ -5,11 +5,11 @@
  * Go Lab Profiles view, and opens a kept profile in the custom editor. No container is left.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GolabApi } from '../../../src/extension/main';
+import { assertNoLabContainers, requireDocker, runAndRecord } from './labSupport';
 
 interface ProfileRun {
   dir: string;
@@ -25,14 +25,8 @@ describe('profiling in VS Code', function () {
   };
   let run: ProfileRun | undefined;
 
-  before(async () => {
-    try {
-      execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
-    } catch {
-      throw new Error('Docker is not running: run `bash .ci/setup` (as root) to install and start it');
-    }
-  });
-  afterEach(() => assert.strictEqual(execFileSync('docker', ['ps', '-aq', '--filter', 'label=golab'], { encoding: 'utf8' }).trim(), '', 'lab containers left behind'));
+  before(requireDocker);
+  afterEach(assertNoLabContainers);
 
   it('profiles TestHot: CPU and heap profiles kept, the flame graph opened, the hot line annotated', async () => {
     const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
@@ -80,24 +74,7 @@ describe('profiling in VS Code', function () {
     const item = testController.items.get(dir)?.children.get(`${dir}#TestHot`);
     assert.ok(item, 'TestHot is not in the Test Explorer');
     const before = fs.readdirSync(path.join(folder().fsPath, '.golab', 'profiles')).length;
-    const states = new Map<string, string>();
-    const create = testController.createTestRun.bind(testController);
-    testController.createTestRun = (request, name, persist) => {
-      const run = create(request, name, persist);
-      for (const state of ['passed', 'failed', 'errored', 'skipped'] as const) {
-        const report = (run[state] as (...a: unknown[]) => void).bind(run);
-        run[state] = ((i: vscode.TestItem, ...rest: unknown[]) => {
-          states.set(i.id, state);
-          report(i, ...rest);
-        }) as never;
-      }
-      return run;
-    };
-    try {
-      await profileProfile.runHandler(new vscode.TestRunRequest([item]), new vscode.CancellationTokenSource().token);
-    } finally {
-      testController.createTestRun = create;
-    }
+    const states = await runAndRecord(testController, profileProfile, [item]);
     assert.strictEqual(states.get(item.id), 'passed', JSON.stringify([...states]));
     assert.strictEqual(fs.readdirSync(path.join(folder().fsPath, '.golab', 'profiles')).length, before + 1, 'a new run folder');
   });

@@ -5,16 +5,12 @@
  * access and to the go statements that started the goroutines. No lab container is left.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as vscode from 'vscode';
 import type { GolabApi } from '../../../src/extension/main';
+import { assertNoLabContainers, requireDocker, runAndRecord } from './labSupport';
 
 function raceDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'golab race');
-}
-
-function labContainers(): string {
-  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=golab'], { encoding: 'utf8' }).trim();
 }
 
 describe('race lab in VS Code', function () {
@@ -26,15 +22,8 @@ describe('race lab in VS Code', function () {
     return f.uri;
   };
 
-  before(() => {
-    try {
-      execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
-    } catch {
-      throw new Error('Docker is not running: run `bash .ci/setup` (as root) to install and start it');
-    }
-  });
-
-  afterEach(() => assert.strictEqual(labContainers(), '', 'lab containers left behind'));
+  before(requireDocker);
+  afterEach(assertNoLabContainers);
 
   it('shows a race of TestCounter at both accesses, linked to the other access and the go statements', async () => {
     const counter = vscode.Uri.joinPath(folder(), 'racy', 'counter.go');
@@ -88,25 +77,7 @@ describe('race lab in VS Code', function () {
     const counter = pkg.children.get(`${dir}#TestCounter`);
     assert.ok(counter?.range && counter.range.start.line === 7, 'TestCounter is declared on line 8');
 
-    // Record what the profile reports, by wrapping the runs the controller creates.
-    const states = new Map<string, string>();
-    const create = testController.createTestRun.bind(testController);
-    testController.createTestRun = (request, name, persist) => {
-      const run = create(request, name, persist);
-      for (const state of ['passed', 'failed', 'errored', 'skipped'] as const) {
-        const report = (run[state] as (...a: unknown[]) => void).bind(run);
-        run[state] = ((item: vscode.TestItem, ...rest: unknown[]) => {
-          states.set(item.id, state);
-          report(item, ...rest);
-        }) as never;
-      }
-      return run;
-    };
-    try {
-      await raceProfile.runHandler(new vscode.TestRunRequest([pkg]), new vscode.CancellationTokenSource().token);
-    } finally {
-      testController.createTestRun = create;
-    }
+    const states = await runAndRecord(testController, raceProfile, [pkg]);
     assert.strictEqual(states.get(`${dir}#TestCounter`), 'failed', JSON.stringify([...states]));
     assert.strictEqual(states.get(`${dir}#TestCalm`), 'passed', JSON.stringify([...states]));
   });
