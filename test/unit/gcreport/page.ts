@@ -4,15 +4,9 @@
  * style), and acquireVsCodeApi replaced by a recorder of posted messages. A CSP violation
  * (an inline style attribute, say) shows up as a console error the tests collect.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { createRequire } from 'module';
-import type * as Playwright from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
-import { repoRoot } from '../../support/paths';
+import { webviewAssets, writeTempPage } from '../../support/webviewBrowser';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM, collectErrors, launch } from '../../support/webviewBrowser';
 
 /** Records what the page posts, as VS Code's webview API would carry it (a structured clone). */
 export const FAKE_VSCODE_API = `
@@ -36,11 +30,9 @@ export const LIGHT_THEME =
 export const HIGH_CONTRAST_THEME =
   '--vscode-editor-background: #000000; --vscode-editor-foreground: #ffffff; --vscode-contrastBorder: #6fc3df; --vscode-focusBorder: #f38518; --vscode-charts-red: #f14c4c; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185; --vscode-charts-blue: #3794ff; --vscode-charts-purple: #b180d7; --vscode-button-background: #000000; --vscode-button-foreground: #ffffff; --vscode-button-border: #6fc3df; --vscode-font-family: sans-serif; --vscode-font-size: 13px';
 
-/** The built bundle and CSS; a missing bundle means the build was not run, which the message says. */
+/** The built GC report bundle and CSS. */
 export function gcReportAssets(): { script: string; css: string } {
-  const script = path.join(repoRoot, 'dist', 'webview', 'gcreport.js');
-  if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`node esbuild.js\` first`);
-  return { script: fs.readFileSync(script, 'utf8'), css: fs.readFileSync(path.join(repoRoot, 'media', 'gcreport', 'gcreport.css'), 'utf8') };
+  return webviewAssets('gcreport');
 }
 
 /** Writes the harness page to a temporary file and returns its path. */
@@ -51,32 +43,6 @@ export function writeHarness(theme: string = DARK_THEME, bodyClass = 'vscode-dar
   // The theme goes on <html> as VS Code puts it. That attribute is parsed before the CSP <meta>
   // takes effect, so it applies; anything the bundle does later is held to the policy.
   const html = `<!DOCTYPE html><html lang="en" style="${theme}"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style nonce="${nonce}">${css}</style><title>GC report</title></head><body class="${bodyClass}"><div id="golab-gcreport"></div><script nonce="${nonce}">${script.replace(/<\/script/gi, '<\\/script')}</script></body></html>`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-gcreport-'));
-  const file = path.join(dir, 'gcreport.html');
-  fs.writeFileSync(file, html);
-  return file;
+  return writeTempPage(html, 'gcreport');
 }
 
-/**
- * playwright-core loaded at run time, not bundled: it reads its own package.json relative to
- * its files, which fails once inlined into out/test.
- */
-function playwright(): typeof Playwright {
-  return createRequire(__filename)('playwright-core') as typeof Playwright;
-}
-
-export async function launch(): Promise<Browser> {
-  const { chromium } = playwright();
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Chromium (bash .ci/setup does)`);
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-}
-
-/** Console errors and uncaught exceptions of a page, collected from now on. */
-export function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
