@@ -1,6 +1,7 @@
 /**
- * `golab profile`: CPU, heap, mutex and block profiles of a package's tests or benchmarks,
- * collected in the lab container, written to a folder with a self-contained HTML flame graph
+ * `golab profile`: CPU, heap, mutex and block profiles of a package's tests or benchmarks, or
+ * of a main package run as a program with arguments (`--main -- args`), collected in the lab
+ * container, written to a folder with a self-contained HTML flame graph
  * per profile; `--format json` also prints each profile's sample types and top functions.
  */
 import * as fs from 'fs';
@@ -9,8 +10,11 @@ import { CONFIG_DEFAULTS, formatBytes } from '../core/config';
 import { connectDocker } from '../core/lab/docker';
 import { LabCancelledError, LabError } from '../core/lab/errors';
 import { findModuleRoot } from '../core/lab/goTest';
-import { PROFILE_KINDS, type ProfileKind, type ProfileResult, runProfile } from '../core/lab/profile';
+import { PROFILE_KINDS, type ProfileKind, type ProfileRunManifest, runProfile } from '../core/lab/profile';
+import { GoParser } from '../core/analysis/parser';
+import { buildProgramOverlay, NotAProgramError, runProfileMain } from '../core/lab/profileMain';
 import { toHostPath } from '../core/lab/runner';
+import type { LabRunResult } from '../core/lab/types';
 import { decodeProfile } from '../core/pprof/decode';
 import { renderFlameHtml } from '../core/pprof/html';
 import { buildFlameProfile } from '../core/pprof/model';
@@ -25,15 +29,23 @@ import { interruptibleRun, LAB_OPTIONS, labSettingsFrom } from './labFlags';
 export function profileHelp(): string {
   const d = CONFIG_DEFAULTS.lab;
   return `Usage: golab profile [package] [flags]
+       golab profile [package] --main [flags] [-- program arguments]
 
 Runs the tests or benchmarks of one package (default ".") in the lab container with
 profiling on, and writes the profiles and one self-contained HTML flame graph per profile
 (open it in any browser, offline) into the output folder.
 
+With --main, the package is a program (package main): the lab builds it with a small harness
+(go build -overlay; the workspace is not changed) that starts the profiles, calls its main
+with the arguments after --, and writes the profiles when main returns or calls os.Exit, or
+shortly before the time limit. A program ending any other way (log.Fatal, a panic, os.Exit in
+another package) skips the write.
+
 Flags:
   --test REGEX           profile the tests matching REGEX (go test -run)
   --bench REGEX          profile the benchmarks matching REGEX (go test -bench, -run ^$)
   --benchtime T          go test -benchtime, e.g. 2s or 1000x
+  --main                 run the package as a program, with the arguments after --
   --kinds LIST           profiles to collect: cpu,heap,mutex,block (default cpu,heap)
   --out DIR              output folder (default .golab/profiles/<time> in the module)
   --memory SIZE          container memory limit, e.g. 512m, 1g (default ${d.memory})
@@ -46,8 +58,9 @@ Flags:
                          value (name, file, line, value, percent) of its default sample type
   -h, --help             this help
 
-Exit status: 0 profiles written, 1 tests failed (profiles of the run are still written),
-2 error (Docker unavailable, build failure, OOM kill, nothing written), 130 interrupted.
+Exit status: 0 profiles written, 1 tests failed or the program exited non-zero (profiles
+of the run are still written), 2 error (Docker unavailable, build failure, OOM kill, time
+limit, nothing written), 130 interrupted.
 `;
 }
 
@@ -77,13 +90,17 @@ function topJson(flame: FlameProfile, t: number, cwd: string, by: 'flat' | 'cum'
 }
 
 export async function runProfileCommand(argv: readonly string[], ctx: CommandContext): Promise<CommandResult> {
+  // Everything after `--` belongs to the program (--main), not to golab.
+  const dashes = argv.indexOf('--');
+  const programArgs = dashes === -1 ? [] : argv.slice(dashes + 1);
   const parsed = parseCommandArgs('profile', {
-    args: [...argv],
+    args: dashes === -1 ? [...argv] : argv.slice(0, dashes),
     allowPositionals: true,
     options: {
       test: { type: 'string' },
       bench: { type: 'string' },
       benchtime: { type: 'string' },
+      main: { type: 'boolean', default: false },
       kinds: { type: 'string', default: 'cpu,heap' },
       out: { type: 'string' },
       ...LAB_OPTIONS,
@@ -100,6 +117,8 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   if (kinds.length === 0 || unknown.length > 0) throw new UsageError(`--kinds takes cpu, heap, mutex and block, got "${v.kinds}"`, 'profile');
   if (parsed.positionals.length > 1) throw new UsageError('profile takes one package: Go profiles one test binary at a time', 'profile');
   if (v.test && v.bench) throw new UsageError('--test and --bench together would mix both in one profile: choose one', 'profile');
+  if (v.main && (v.test || v.bench || v.benchtime)) throw new UsageError('--main runs the program, not its tests: drop --test, --bench and --benchtime', 'profile');
+  if (!v.main && dashes !== -1) throw new UsageError('arguments after -- are for a program: add --main to run the package as one', 'profile');
   const settings = labSettingsFrom(v, ctx, 'profile', d.timeoutMinutes * 60_000);
 
   const moduleRoot = findModuleRoot(ctx.cwd, path.parse(ctx.cwd).root);
@@ -110,30 +129,60 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   const rel = path.relative(moduleRoot, pkgDir).split(path.sep).join('/');
   if (rel.startsWith('..')) throw new InputError(`${pkgArg} is outside the module at ${moduleRoot}`);
 
+  if (v.main) {
+    // Not a program: say so before waiting for Docker and the lab image.
+    const parser = await GoParser.create();
+    try {
+      buildProgramOverlay(parser, pkgDir, kinds as ProfileKind[]);
+    } catch (e) {
+      if (e instanceof NotAProgramError) throw new InputError(e.message);
+      throw e;
+    } finally {
+      parser.delete();
+    }
+  }
+
   const interrupt = interruptibleRun(ctx);
   const progress = (message: string) => ctx.stderr?.(`golab: ${message}\n`);
   const outDir = v.out ? path.resolve(ctx.cwd, v.out) : undefined;
-  let result: ProfileResult;
+  let result: { dir: string; manifest: ProfileRunManifest; lab: LabRunResult };
+  /** Why the run did not build, if it did not (test build errors, or the program's). */
+  let buildProblem: string | undefined;
+  let failedTests = 0;
   try {
     const conn = await connectDocker({ env: ctx.env });
-    const run = runProfile(conn, {
+    const common = {
       workspace: moduleRoot,
       cwd: moduleRoot,
       pkg: rel ? `./${rel}` : '.',
-      ...(v.bench ? { bench: v.bench, run: '^$' } : v.test ? { run: v.test } : {}),
-      ...(v.benchtime ? { benchtime: v.benchtime } : {}),
       kinds: kinds as ProfileKind[],
-      label: v.bench ?? v.test ?? `package ${rel || '.'}`,
       lab: settings,
       signal: interrupt.signal,
-      onProgress: (p) => progress(p.message),
+      onProgress: (p: { message: string }) => progress(p.message),
       ...(v.format === 'text' ? { onOutput: (t: string) => ctx.stderr?.(t) } : {}),
       ...(outDir ? { outRoot: path.dirname(outDir) } : {}),
-    });
-    result = await interrupt.track(run);
+    };
+    if (v.main) {
+      const r = await interrupt.track(runProfileMain(conn, { ...common, args: programArgs }));
+      result = r;
+      // The go command's errors are on stderr (shown live in text mode): point at them.
+      if (r.buildFailed) buildProblem = `the program did not build (see ${path.join(r.dir, 'output.txt')})`;
+    } else {
+      const r = await interrupt.track(
+        runProfile(conn, {
+          ...common,
+          ...(v.bench ? { bench: v.bench, run: '^$' } : v.test ? { run: v.test } : {}),
+          ...(v.benchtime ? { benchtime: v.benchtime } : {}),
+          label: v.bench ?? v.test ?? `package ${rel || '.'}`,
+        }),
+      );
+      result = r;
+      if (buildFailed(r.run)) buildProblem = `the build failed:\n  ${r.run.buildErrors.join('\n  ')}`;
+      failedTests = r.run.tests.filter((t) => t.action === 'fail' && t.test).length;
+    }
   } catch (e) {
     if (e instanceof LabCancelledError) return { exitCode: EXIT.interrupted, stdout: '' };
-    if (e instanceof LabError) throw new InputError(e.message);
+    if (e instanceof LabError || e instanceof NotAProgramError) throw new InputError(e.message);
     throw e;
   } finally {
     interrupt.done();
@@ -175,14 +224,15 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   const problems: string[] = [];
   if (lab.oomKilled) problems.push(`the run was OOM-killed: it needed more than the ${formatBytes(lab.limits.memoryBytes)} memory limit`);
   if (lab.timedOut) problems.push('the run timed out');
-  if (buildFailed(result.run)) problems.push(`the build failed:\n  ${result.run.buildErrors.join('\n  ')}`);
+  if (buildProblem) problems.push(buildProblem);
   if (profiles.length === 0) problems.push('no profile was written');
-  const failed = result.run.tests.filter((t) => t.action === 'fail' && t.test).length;
-  const summary = `golab: ${profiles.length} profile(s) in ${shown(ctx.cwd, dir) || '.'}${failed > 0 ? `; ${failed} test(s) failed` : ''} (${(lab.durationMs / 1000).toFixed(1)} s in the lab)\n`;
+  const failed = failedTests;
+  const exited = v.main && lab.exitCode !== 0 && !buildProblem && !lab.oomKilled && !lab.timedOut ? `; the program exited with status ${lab.exitCode}` : '';
+  const summary = `golab: ${profiles.length} profile(s) in ${shown(ctx.cwd, dir) || '.'}${failed > 0 ? `; ${failed} test(s) failed` : ''}${exited} (${(lab.durationMs / 1000).toFixed(1)} s in the lab)\n`;
   const stdout =
     v.format === 'json'
       ? `${JSON.stringify({ dir: shown(ctx.cwd, dir) || '.', exitCode: lab.exitCode, oomKilled: lab.oomKilled, timedOut: lab.timedOut, profiles }, null, 2)}\n`
       : written.map((f) => `${shown(ctx.cwd, f)}\n`).join('');
-  const broken = profiles.length === 0 || lab.oomKilled || lab.timedOut || buildFailed(result.run);
+  const broken = profiles.length === 0 || lab.oomKilled || lab.timedOut || buildProblem !== undefined;
   return { exitCode: broken ? EXIT.error : failed > 0 || lab.exitCode !== 0 ? EXIT.findings : EXIT.ok, stdout, trailer: `${problems.map((p) => `golab: ${p}\n`).join('')}${summary}` };
 }

@@ -12,6 +12,7 @@ export const COMMAND_IDS = [
   'golab.raceTest',
   'golab.profile',
   'golab.profileTest',
+  'golab.profileProgram',
   'golab.openProfile',
   'golab.compareProfiles',
   'golab.toggleProfileAnnotations',

@@ -123,5 +123,30 @@ describe('golab race (CLI, real dockerd)', function () {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
-});
 
+  it('golab profile --main runs a program with its arguments and profiles it (JSON); a non-zero exit gives status 1', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-cli-profile-main-'));
+    const workspace = path.join(fixtures, 'workspace');
+    const profileMain = (dir: string, args: string[], format: string) =>
+      spawnSync(process.execPath, [cli, 'profile', './hotmain', '--main', '--base-image', 'local', '--kinds', 'cpu,heap', '--out', dir, '--format', format, '--', ...args], { cwd: workspace, encoding: 'utf8', timeout: 600_000 });
+    try {
+      const dir = path.join(out, 'run');
+      const r = profileMain(dir, ['hash', '1500'], 'json');
+      assert.strictEqual(r.status, 0, r.stderr);
+      const json = JSON.parse(r.stdout) as { exitCode: number; profiles: Array<{ kind: string; html: string; topCum: Array<{ name: string; file: string; percent: number }> }> };
+      assert.deepStrictEqual(json.profiles.map((p) => p.kind).sort(), ['cpu', 'heap']);
+      const hash = json.profiles.find((p) => p.kind === 'cpu')?.topCum.find((t) => t.name === 'main.hash');
+      assert.ok(hash && hash.percent > 50 && hash.file === 'hotmain/work.go', JSON.stringify(json.profiles[0]?.topCum.slice(0, 5)));
+      for (const p of json.profiles) assert.match(fs.readFileSync(p.html, 'utf8'), /id="golab-profile"/);
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { label: string };
+      assert.strictEqual(manifest.label, 'program ./hotmain hash 1500');
+
+      const exited = profileMain(path.join(out, 'exit'), ['exit', '300'], 'text');
+      assert.strictEqual(exited.status, 1, exited.stderr);
+      assert.match(exited.stderr, /^hash \d+$/m);
+      assert.match(exited.stderr, /golab: 2 profile\(s\) in .*; the program exited with status 3/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

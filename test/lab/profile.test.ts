@@ -9,7 +9,26 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
 import { listProfileRuns, runProfile } from '../../src/core/lab/profile';
+import { runProfileMain } from '../../src/core/lab/profileMain';
+import { decodeProfile } from '../../src/core/pprof/decode';
+import { buildFlameProfile } from '../../src/core/pprof/model';
+import { topFunctions } from '../../src/core/pprof/top';
+import { fixtures } from '../support/paths';
 import { assertNoLabContainers, connectOrExplain, labDir, labFixtures, labImage, MiB } from './helpers';
+
+/** The fixture module holding the `hotmain` program. */
+const fixtureWorkspace = path.join(fixtures, 'workspace');
+
+/** Cumulative percent of the CPU profile's functions, by name. */
+function cpuShares(file: string): Map<string, number> {
+  const flame = buildFlameProfile(decodeProfile(fs.readFileSync(file)), 'cpu');
+  return new Map(topFunctions(flame, flame.defaultType).map((r) => [r.name, r.cumPercent]));
+}
+
+/** The workspace's files and folders (recursively), to prove a run left nothing behind. */
+function tree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
 
 describe('profiling in the lab (real dockerd)', function () {
   this.timeout(900_000);
@@ -49,5 +68,97 @@ describe('profiling in the lab (real dockerd)', function () {
     assert.deepStrictEqual(listProfileRuns(out).map((x) => x.dir), [r.dir]);
     // The workspace is mounted read-only: profiles never land in it.
     assert.deepStrictEqual(fs.readdirSync(pkgDir).sort(), before);
+  });
+
+  describe('a program (main package) with arguments', () => {
+    const lab = (timeoutMs: number) => ({ limits: { memoryBytes: 512 * MiB, cpus: 2, pids: 256 }, network: false, timeoutMs, image: { baseImage: 'local', labDir } });
+
+    it('profiles the function its arguments chose, into a run folder outside the workspace, leaving the workspace as it was', async () => {
+      const before = tree(fixtureWorkspace);
+      let output = '';
+      const r = await runProfileMain(conn, {
+        workspace: fixtureWorkspace,
+        cwd: fixtureWorkspace,
+        pkg: './hotmain',
+        args: ['spin', '1500'],
+        kinds: ['cpu', 'heap', 'mutex', 'block'],
+        outRoot: out,
+        lab: lab(300_000),
+        onOutput: (t) => (output += t),
+      });
+      assert.strictEqual(r.lab.exitCode, 0, output);
+      assert.strictEqual(r.buildFailed, false);
+      assert.match(output, /^spin \d+$/m);
+      assert.strictEqual(r.manifest.label, 'program ./hotmain spin 1500');
+      assert.deepStrictEqual(r.manifest.command.slice(-3), ['/tmp/golab-bin/hotmain', 'spin', '1500']);
+      assert.strictEqual(r.manifest.packageDir, path.join(fixtureWorkspace, 'hotmain'));
+      assert.deepStrictEqual(Object.keys(r.manifest.profiles).sort(), ['block', 'cpu', 'heap', 'mutex']);
+      const shares = cpuShares(path.join(r.dir, r.manifest.profiles.cpu ?? ''));
+      assert.ok((shares.get('main.spin') ?? 0) > 50, `spin should dominate: ${JSON.stringify([...shares].slice(0, 8))}`);
+      assert.ok(!shares.has('main.hash'), 'hash was not chosen by the arguments');
+      // The harness ran the renamed main: the program's own code is under it, at its real file.
+      const flame = buildFlameProfile(decodeProfile(fs.readFileSync(path.join(r.dir, r.manifest.profiles.cpu ?? ''))), 'cpu');
+      assert.ok(flame.functions.some((f) => f.name === 'main.spin' && f.file === '/workspace/hotmain/work.go'), 'spin at /workspace/hotmain/work.go');
+      assert.ok(flame.functions.some((f) => f.name === 'main.golabProfiledMain'));
+      assert.deepStrictEqual(listProfileRuns(out).map((x) => x.dir)[0], r.dir);
+      assert.deepStrictEqual(tree(fixtureWorkspace), before, 'the overlay files are removed after the run');
+    });
+
+    it('still writes the profiles when the program ends with os.Exit (in a file other than main\'s)', async () => {
+      let output = '';
+      const r = await runProfileMain(conn, {
+        workspace: fixtureWorkspace,
+        cwd: fixtureWorkspace,
+        pkg: './hotmain',
+        args: ['exit', '800'],
+        kinds: ['cpu', 'heap'],
+        outRoot: out,
+        lab: lab(300_000),
+        onOutput: (t) => (output += t),
+      });
+      assert.strictEqual(r.lab.exitCode, 3, output);
+      assert.strictEqual(r.manifest.exitCode, 3);
+      assert.deepStrictEqual(Object.keys(r.manifest.profiles).sort(), ['cpu', 'heap']);
+      const shares = cpuShares(path.join(r.dir, r.manifest.profiles.cpu ?? ''));
+      assert.ok((shares.get('main.hash') ?? 0) > 50, JSON.stringify([...shares].slice(0, 8)));
+    });
+
+    it('stops a program that would outlive the time limit and keeps its profiles, marked as timed out', async () => {
+      let output = '';
+      const r = await runProfileMain(conn, {
+        workspace: fixtureWorkspace,
+        cwd: fixtureWorkspace,
+        pkg: './hotmain',
+        args: ['spin', '600000'],
+        kinds: ['cpu'],
+        outRoot: out,
+        lab: lab(25_000),
+        onOutput: (t) => (output += t),
+      });
+      assert.strictEqual(r.manifest.timedOut, true, output);
+      assert.strictEqual(r.lab.exitCode, 124, output);
+      assert.match(output, /time limit is near/);
+      assert.ok(r.manifest.profiles.cpu, 'the CPU profile was written before the stop');
+      assert.ok((cpuShares(path.join(r.dir, r.manifest.profiles.cpu)).get('main.spin') ?? 0) > 50);
+    });
+
+    it('says the build failed without leaving the overlay in the workspace', async () => {
+      const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-broken-'));
+      try {
+        fs.writeFileSync(path.join(ws, 'go.mod'), 'module example.com/broken\n\ngo 1.21\n');
+        fs.writeFileSync(path.join(ws, 'main.go'), 'package main\n\nfunc main() { undefinedThing() }\n');
+        let output = '';
+        const r = await runProfileMain(conn, { workspace: ws, cwd: ws, pkg: '.', args: [], kinds: ['cpu'], lab: lab(300_000), onOutput: (t) => (output += t) });
+        assert.strictEqual(r.buildFailed, true, output);
+        assert.notStrictEqual(r.lab.exitCode, 0);
+        assert.match(output, /undefined: undefinedThing/);
+        assert.deepStrictEqual(r.manifest.profiles, {});
+        // The run folder is the default one under .golab; the overlay folder is gone.
+        assert.ok(r.dir.startsWith(path.join(ws, '.golab', 'profiles')));
+        assert.deepStrictEqual(fs.readdirSync(path.join(ws, '.golab')).sort(), ['.gitignore', 'profiles']);
+      } finally {
+        fs.rmSync(ws, { recursive: true, force: true });
+      }
+    });
   });
 });

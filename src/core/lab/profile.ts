@@ -2,7 +2,9 @@
  * Profiling in the lab: `go test` of one package with the profiles asked for (CPU, heap,
  * mutex, block), written inside the container and copied back into a run folder of the
  * workspace (`.golab/profiles/<timestamp>/`, git-ignored) together with a small manifest.
- * Shared by the extension's commands, its Test Explorer profile and `golab profile`.
+ * Shared by the extension's commands, its Test Explorer profile and `golab profile`. A program
+ * (main package run with arguments) goes through profileMain.ts, which reuses the run folder,
+ * copy-back and manifest code here.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,8 +16,8 @@ import type { LabProgress, LabRunResult } from './types';
 export type ProfileKind = 'cpu' | 'heap' | 'mutex' | 'block';
 export const PROFILE_KINDS: readonly ProfileKind[] = ['cpu', 'heap', 'mutex', 'block'];
 
-/** The go test flag of each kind, and the file it writes. */
-const FLAGS: Record<ProfileKind, { flag: string; file: string }> = {
+/** The go test flag of each kind, and the file it writes (the program harness writes the same files). */
+export const FLAGS: Record<ProfileKind, { flag: string; file: string }> = {
   cpu: { flag: '-cpuprofile', file: 'cpu.pprof' },
   heap: { flag: '-memprofile', file: 'heap.pprof' },
   mutex: { flag: '-mutexprofile', file: 'mutex.pprof' },
@@ -108,7 +110,7 @@ function stamp(d: Date): string {
 }
 
 /** A new, unique run folder under `root`. */
-function makeRunDir(root: string, now = new Date()): string {
+export function makeRunDir(root: string, now = new Date()): string {
   fs.mkdirSync(root, { recursive: true });
   // The folder is tool output: keep it out of the user's commits.
   const ignore = path.join(path.dirname(root), '.gitignore');
@@ -146,17 +148,7 @@ export async function runProfile(conn: DockerConnection, req: ProfileRequest): P
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  // getArchive of a directory brings it back as <dir>/golab-profiles/...: flatten it.
-  const copied = path.join(dir, path.basename(PROFILE_OUT));
-  const profiles: Partial<Record<ProfileKind, string>> = {};
-  for (const kind of req.kinds) {
-    const from = path.join(copied, FLAGS[kind].file);
-    if (!fs.existsSync(from) || fs.statSync(from).size === 0) continue;
-    const to = path.join(dir, `${kind}.pb.gz`);
-    fs.renameSync(from, to);
-    profiles[kind] = path.basename(to);
-  }
-  fs.rmSync(copied, { recursive: true, force: true });
+  const profiles = keepProfiles(dir, req.kinds);
   const manifest: ProfileRunManifest = {
     label: req.label,
     createdAt: new Date().toISOString(),
@@ -169,9 +161,34 @@ export async function runProfile(conn: DockerConnection, req: ProfileRequest): P
     durationMs: Math.round(lab.durationMs),
     packageDir: path.resolve(cwd, req.pkg),
   };
-  fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, 'output.txt'), lab.stdout.startsWith('{') ? run.text : lab.stdout + lab.stderr);
+  writeRunFiles(dir, manifest, lab.stdout.startsWith('{') ? run.text : lab.stdout + lab.stderr);
   return { dir, manifest, run, lab };
+}
+
+/**
+ * Moves the profiles copied back from {@link PROFILE_OUT} into the run folder as
+ * `<kind>.pb.gz` and says which were written (an empty file, e.g. of a run killed before it
+ * wrote anything, counts as not written).
+ */
+export function keepProfiles(dir: string, kinds: readonly ProfileKind[]): Partial<Record<ProfileKind, string>> {
+  // getArchive of a directory brings it back as <dir>/golab-profiles/...: flatten it.
+  const copied = path.join(dir, path.basename(PROFILE_OUT));
+  const profiles: Partial<Record<ProfileKind, string>> = {};
+  for (const kind of kinds) {
+    const from = path.join(copied, FLAGS[kind].file);
+    if (!fs.existsSync(from) || fs.statSync(from).size === 0) continue;
+    const to = path.join(dir, `${kind}.pb.gz`);
+    fs.renameSync(from, to);
+    profiles[kind] = path.basename(to);
+  }
+  fs.rmSync(copied, { recursive: true, force: true });
+  return profiles;
+}
+
+/** Writes a run folder's `manifest.json` and `output.txt`. */
+export function writeRunFiles(dir: string, manifest: ProfileRunManifest, output: string): void {
+  fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, 'output.txt'), output);
 }
 
 /** The run folders under `root`, newest first, with their manifests (unreadable ones skipped). */

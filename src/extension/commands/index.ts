@@ -4,6 +4,7 @@ import type { CommandFactory } from '../context';
 import { analyzeWorkspace } from './analyzeWorkspace';
 import { probeFunction } from './probe';
 import { compareProfiles, deleteProfileRun, openProfile, profile, profileTest, toggleProfileAnnotations } from './profile';
+import { profileProgram } from './profileProgram';
 import { raceRun, raceTest } from './raceRun';
 import { restartServer } from './restartServer';
 import { tuneGc } from './tuneGc';
@@ -19,6 +20,7 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   'golab.raceTest': raceTest,
   'golab.profile': profile,
   'golab.profileTest': profileTest,
+  'golab.profileProgram': profileProgram,
   'golab.openProfile': openProfile,
   'golab.compareProfiles': compareProfiles,
   'golab.toggleProfileAnnotations': toggleProfileAnnotations,

@@ -1,6 +1,6 @@
 /**
- * Profiles a test, benchmark or package in the lab for the commands, the CodeLens and the
- * Test Explorer: the kinds (CPU, heap, mutex, block) picked once and remembered, progress with
+ * Profiles a test, benchmark or package, or a main package run as a program with arguments,
+ * in the lab for the commands, the CodeLenses and the Test Explorer: the kinds (CPU, heap, mutex, block) picked once and remembered, progress with
  * Cancel, output into "Go Lab: Profile", then the first profile opened in the flame graph
  * viewer, the hot lines annotated and the run listed in "Go Lab Profiles".
  */
@@ -8,14 +8,20 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { formatBytes } from '../../core/config';
 import { findModuleRoot } from '../../core/lab/goTest';
-import { PROFILE_KINDS, type ProfileKind, type ProfileResult, runProfile } from '../../core/lab/profile';
+import { PROFILE_KINDS, type ProfileKind, type ProfileRequest, type ProfileResult, type ProfileRunManifest, runProfile } from '../../core/lab/profile';
+import { programLabel, type ProgramProfileResult, runProfileMain } from '../../core/lab/profileMain';
+import type { DockerConnection } from '../../core/lab/docker';
+import type { LabRunResult } from '../../core/lab/types';
 import { buildFailed, runPattern } from '../../core/race/run';
 import type { LabService } from '../lab/labService';
 import type { ProfileAnnotations } from './annotations';
 import { type ProfilePanels, sourceMapperFor } from './panels';
+import { ProgramCodeLensProvider } from './programCodeLens';
 import type { ProfilesView } from './profilesView';
 
 const KINDS_KEY = 'golab.profile.kinds';
+/** workspaceState: the arguments last typed for each program, by package directory. */
+const PROGRAM_ARGS_KEY = 'golab.profile.programArgs';
 
 /** What to profile: one package, optionally limited to tests or benchmarks. */
 export interface ProfileTarget {
@@ -27,8 +33,31 @@ export interface ProfileTarget {
   label: string;
 }
 
+/** A main package to run as a program with arguments. */
+export interface ProgramTarget {
+  folder: vscode.WorkspaceFolder;
+  /** The package directory. */
+  dir: string;
+  args: readonly string[];
+}
+
+/** What every kind of run shares in a request: the rest is per kind (tests, or program arguments). */
+type CommonRequest = Omit<ProfileRequest, 'run' | 'bench' | 'benchtime' | 'label'>;
+
+/** A finished run and, if it went wrong, how, as the end of "the run ...". */
+interface Outcome<R> {
+  result: R & { dir: string; manifest: ProfileRunManifest; lab: LabRunResult };
+  problem: string;
+}
+
 export class ProfileRunner implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Go Lab: Profile', 'golab-race-output');
+  /**
+   * The "profile (lab)" lens above a program's func main lives and dies with the runner that
+   * runs it; unlike the test lenses it needs every Go file, not only _test.go ones.
+   */
+  private readonly programLenses = new ProgramCodeLensProvider();
+  private readonly lensRegistration = vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file' }, this.programLenses);
 
   constructor(
     private readonly extension: vscode.ExtensionContext,
@@ -58,8 +87,54 @@ export class ProfileRunner implements vscode.Disposable {
     return kinds;
   }
 
-  /** Runs the profile; opens the viewer on success. Resolves undefined if it could not run. */
+  /** The arguments last typed for the program in `dir` (as typed), '' the first time. */
+  programArgs(dir: string): string {
+    return this.extension.workspaceState.get<Record<string, string>>(PROGRAM_ARGS_KEY)?.[dir] ?? '';
+  }
+
+  async rememberProgramArgs(dir: string, line: string): Promise<void> {
+    const all = this.extension.workspaceState.get<Record<string, string>>(PROGRAM_ARGS_KEY) ?? {};
+    await this.extension.workspaceState.update(PROGRAM_ARGS_KEY, { ...all, [dir]: line });
+  }
+
+  /** Runs the profile of tests or benchmarks; opens the viewer on success. Resolves undefined if it could not run. */
   async run(target: ProfileTarget, kinds: readonly ProfileKind[], options: { token?: vscode.CancellationToken; onOutput?: (t: string) => void; open?: boolean } = {}): Promise<ProfileResult | undefined> {
+    const outcome = await this.execute(target, target.label, kinds, options, async (conn, common): Promise<Outcome<ProfileResult>> => {
+      const result = await runProfile(conn, {
+        ...common,
+        ...(target.benchmarks?.length ? { bench: runPattern(target.benchmarks), run: '^$' } : target.tests?.length ? { run: runPattern(target.tests) } : {}),
+        label: target.label,
+      });
+      const problem = buildFailed(result.run) ? `did not build: ${result.run.buildErrors[0]}` : result.lab.exitCode !== 0 ? 'had failing tests' : '';
+      return { result, problem };
+    });
+    return outcome?.result;
+  }
+
+  /** Runs a main package as a program with arguments and profiles it, like {@link run}. */
+  async runProgram(target: ProgramTarget, kinds: readonly ProfileKind[], options: { token?: vscode.CancellationToken; open?: boolean } = {}): Promise<ProgramProfileResult | undefined> {
+    const rel = path.relative(target.folder.uri.fsPath, target.dir).split(path.sep).join('/');
+    const label = programLabel(rel ? `./${rel}` : '.', target.args);
+    const outcome = await this.execute(target, label, kinds, options, async (conn, common): Promise<Outcome<ProgramProfileResult>> => {
+      const result = await runProfileMain(conn, { ...common, args: target.args });
+      const problem = result.buildFailed ? 'did not build (see the output)' : result.lab.exitCode !== 0 ? `exited with status ${result.lab.exitCode}` : '';
+      return { result, problem };
+    });
+    return outcome?.result;
+  }
+
+  /**
+   * What both kinds of run share: trust and module checks, progress with Cancel (or the
+   * caller's token), output into the channel, errors shown, then the run listed, annotated and
+   * its first profile opened.
+   */
+  private async execute<R>(
+    target: { folder: vscode.WorkspaceFolder; dir: string },
+    label: string,
+    kinds: readonly ProfileKind[],
+    options: { token?: vscode.CancellationToken; onOutput?: (t: string) => void; open?: boolean },
+    start: (conn: DockerConnection, common: CommonRequest) => Promise<Outcome<R>>,
+  ): Promise<Outcome<R> | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('Go Lab: the lab runs this workspace\'s code, so it is available only in a trusted workspace.');
       return undefined;
@@ -77,16 +152,14 @@ export class ProfileRunner implements vscode.Disposable {
         this.output.append(t);
         options.onOutput?.(t);
       };
-      this.output.appendLine(`\n$ profile ${target.label} (${kinds.join(', ')}; lab: ${formatBytes(settings.limits.memoryBytes)}, ${settings.limits.cpus} CPU)`);
+      this.output.appendLine(`\n$ profile ${label} (${kinds.join(', ')}; lab: ${formatBytes(settings.limits.memoryBytes)}, ${settings.limits.cpus} CPU)`);
       try {
         const conn = await this.lab.connection();
-        return await runProfile(conn, {
+        return await start(conn, {
           workspace: target.folder.uri.fsPath,
           cwd: root,
           pkg: rel ? `./${rel}` : '.',
-          ...(target.benchmarks?.length ? { bench: runPattern(target.benchmarks), run: '^$' } : target.tests?.length ? { run: runPattern(target.tests) } : {}),
           kinds,
-          label: target.label,
           lab: settings,
           signal: tracked.signal,
           onOutput: write,
@@ -96,16 +169,17 @@ export class ProfileRunner implements vscode.Disposable {
           },
         });
       } catch (e) {
-        await this.lab.showError(`profiling ${target.label}`, e);
+        await this.lab.showError(`profiling ${label}`, e);
         return undefined;
       } finally {
         tracked.done();
       }
     };
-    const result = options.token
+    const outcome = options.token
       ? await go()
-      : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Go Lab: profiling ${target.label}`, cancellable: true }, (p, t) => go(p, t));
-    if (!result) return undefined;
+      : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Go Lab: profiling ${label}`, cancellable: true }, (p, t) => go(p, t));
+    if (!outcome) return undefined;
+    const { result } = outcome;
     this.view.refresh();
     const map = sourceMapperFor(result.dir);
     this.annotations.setRun(result.dir, result.manifest, map);
@@ -114,25 +188,23 @@ export class ProfileRunner implements vscode.Disposable {
       ? `was OOM-killed at the ${formatBytes(result.lab.limits.memoryBytes)} limit (golab.lab.memory)`
       : result.lab.timedOut
         ? 'timed out'
-        : buildFailed(result.run)
-          ? `did not build: ${result.run.buildErrors[0]}`
-          : result.lab.exitCode !== 0
-            ? 'had failing tests'
-            : '';
+        : outcome.problem;
     this.output.appendLine(`golab: kept ${kept.length} profile(s) in ${result.dir}${problem ? `; the run ${problem}` : ''}`);
     if (kept.length === 0) {
-      void vscode.window.showErrorMessage(`Go Lab: no profile was written: ${target.label} ${problem || 'ran no code'}.`, 'Show Output').then((c) => c && this.output.show(true));
-      return result;
+      void vscode.window.showErrorMessage(`Go Lab: no profile was written: ${label} ${problem || 'ran no code'}.`, 'Show Output').then((c) => c && this.output.show(true));
+      return outcome;
     }
-    if (problem) void vscode.window.showWarningMessage(`Go Lab: ${target.label} ${problem}; the profiles written so far are kept.`);
+    if (problem) void vscode.window.showWarningMessage(`Go Lab: ${label} ${problem}; the profiles written so far are kept.`);
     if (options.open !== false) {
       const [kind, file] = kept.find(([k]) => k === 'cpu') ?? kept[0];
-      this.panels.open(path.join(result.dir, file), `${kind} · ${target.label}`);
+      this.panels.open(path.join(result.dir, file), `${kind} · ${label}`);
     }
-    return result;
+    return outcome;
   }
 
   dispose(): void {
+    this.lensRegistration.dispose();
+    this.programLenses.dispose();
     this.output.dispose();
   }
 }

@@ -103,7 +103,7 @@ describe('closure diagnostics in VS Code', () => {
       assert.ok(commands.includes(id), id);
     }
     const result = await vscode.commands.executeCommand<{ files: number; findings: number }>('golab.analyzeWorkspace');
-    assert.ok(result && result.files === 10, JSON.stringify(result)); // (Go files only) main, loop, clean, closed/closed, racy/counter(_test), hot/hot(_test), gcwork/churn_test, probed/main
+    assert.ok(result && result.files === 12, JSON.stringify(result)); // (Go files only) main, loop, clean, closed/closed, racy/counter(_test), hot/hot(_test), gcwork/churn_test, probed/main, hotmain/main, hotmain/work
     assert.ok(result.findings >= 1);
   });
 });

@@ -1,0 +1,65 @@
+/**
+ * Profiling a program in the real extension host: the "profile (lab)" CodeLens sits above
+ * func main of hotmain (and on no library file), and "Go Lab: Profile Program in Container"
+ * with arguments runs it in a real lab container, keeps the run, opens its CPU flame graph and
+ * annotates the hot loop the arguments chose. No container is left.
+ */
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { GolabApi } from '../../../src/extension/main';
+import { assertNoLabContainers, requireDocker } from './labSupport';
+
+interface ProgramRun {
+  dir: string;
+  manifest: { profiles: Record<string, string>; exitCode: number; label: string };
+}
+
+describe('profiling a program in VS Code', function () {
+  this.timeout(20 * 60_000);
+  const folder = () => {
+    const f = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(f, 'no workspace folder');
+    return f.uri;
+  };
+
+  before(requireDocker);
+  afterEach(assertNoLabContainers);
+
+  it('puts a "profile (lab)" CodeLens above func main of a program, and none in a library', async () => {
+    const main = vscode.Uri.joinPath(folder(), 'hotmain', 'main.go');
+    await vscode.window.showTextDocument(main);
+    // The provider parses on request; the first request may race the parser's start-up.
+    let lenses: vscode.CodeLens[] = [];
+    for (let i = 0; i < 50; i++) {
+      lenses = ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', main)) ?? []).filter((l) => l.command?.command === 'golab.profileProgram');
+      if (lenses.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.strictEqual(lenses.length, 1, 'one program lens in hotmain/main.go');
+    assert.strictEqual(lenses[0].range.start.line, 14, 'on the line of func main');
+    assert.strictEqual(lenses[0].command?.title, 'profile (lab)');
+    const library = vscode.Uri.joinPath(folder(), 'hot', 'hot.go');
+    const none = ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', library)) ?? []).filter((l) => l.command?.command === 'golab.profileProgram');
+    assert.deepStrictEqual(none, []);
+  });
+
+  it('runs hotmain with arguments in the lab: the chosen loop is annotated and the CPU flame graph opens', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    const main = vscode.Uri.joinPath(folder(), 'hotmain', 'main.go');
+    const run = (await vscode.commands.executeCommand('golab.profileProgram', main, ['spin', '1500'])) as ProgramRun | undefined;
+    assert.ok(run, 'the profile run did not complete (see the Go Lab: Profile output)');
+    assert.strictEqual(run.manifest.exitCode, 0);
+    assert.strictEqual(run.manifest.label, 'program ./hotmain spin 1500');
+    assert.ok(run.manifest.profiles.cpu, JSON.stringify(run.manifest));
+    assert.ok(run.dir.startsWith(path.join(folder().fsPath, '.golab', 'profiles')), run.dir);
+    const findTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('cpu · program ./hotmain'));
+    for (let i = 0; i < 100 && !findTab(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(findTab(), `no flame graph tab: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
+    // spin's inner loop (work.go line 15) carries most of the CPU; hash (line 28) was not chosen.
+    const note = ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hotmain', 'work.go'), 15);
+    assert.ok(note && Number(/([\d.]+)% cpu/.exec(note)?.[1]) > 50, `annotation of work.go:15: ${note}`);
+    assert.strictEqual(ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hotmain', 'work.go'), 28), undefined);
+  });
+});
