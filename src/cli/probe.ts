@@ -5,7 +5,8 @@
 import type { FunctionStats } from '../core/probes/events';
 import { formatTable } from '../core/probes/format';
 import { packPatterns, PROBE_PACKS } from '../core/probes/packs';
-import { ProbeError, type ProbeResult, ProbeSession, removeStaleProbes } from '../core/probes/session';
+import { ProbeError, type ProbeResult, type ProbeRun } from '../core/probes/session';
+import { ENGINE_CHOICES, type EngineChoice, removeStaleProbeSessions, startProbes } from '../core/probes/start';
 import { SymbolError } from '../core/probes/symbols';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
@@ -19,9 +20,9 @@ export function probeHelp(): string {
   return `Usage: golab probe --pid PID --func REGEX [--func REGEX...] [--pack NAME...] [flags]
        golab probe --func REGEX [flags] -- BINARY [ARGS...]
 
-Counts calls of Go functions and measures their latency with kernel uprobes, without
-stopping the program: on the function's entry and on each of its RET instructions (never
-uretprobes, which crash Go programs). Each REGEX must match a whole symbol name, e.g.
+Counts calls of Go functions and measures their latency with uprobes, without stopping the
+program: on the function's entry and on each of its RET instructions (never uretprobes,
+which crash Go programs). Each REGEX must match a whole symbol name, e.g.
 main.work, 'main\\.(\\*Server)\\..*'. Inlined functions have no symbol: build with
 -gcflags=all=-l (debug builds already are).
 
@@ -35,12 +36,17 @@ ${Object.values(PROBE_PACKS)
   .join('\n')}
   --duration DURATION  stop after DURATION, e.g. 10s, 2m (default: until Ctrl+C or the
                        process exits)
+  --engine ENGINE      auto (default): bpftrace when it can probe return instructions
+                       (bpftrace --info says "bfd: yes"; Debian 13's package can, Debian
+                       12's 0.17 cannot), else the kernel's uprobe events in tracefs;
+                       bpftrace or tracefs: that engine only
+  --bpftrace PATH      the bpftrace binary (default: bpftrace on PATH)
   --format text|json   text: a live table on stderr every second, the final table on
                        stdout; json: {functions: [{name, calls, p50Ns, ...}], ...} on stdout
   -h, --help           this help
 
-Needs root (uprobes are defined in tracefs). Latency percentiles are exact (nearest rank over
-every completed call, or a uniform sample of 200,000 per function beyond that).
+Needs root (bpftrace loads BPF programs; tracefs uprobe events are root-only). Latency
+percentiles are exact (nearest rank over every completed call, or a uniform sample of 200,000 per function beyond that).
 
 Exit status: 0 done, 2 error (no such function, no permission, bad flag), 130 interrupted
 (Ctrl+C also prints the final table; the probes are removed either way).
@@ -58,6 +64,7 @@ function parseDuration(text: string): number | undefined {
 /** The JSON document for scripts. */
 export function probeJson(r: ProbeResult): unknown {
   return {
+    engine: r.engine,
     pid: r.pid,
     reason: r.reason,
     exitCode: r.exitCode,
@@ -88,6 +95,8 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
       func: { type: 'string', multiple: true },
       pack: { type: 'string', multiple: true },
       duration: { type: 'string' },
+      engine: { type: 'string', default: 'auto' },
+      bpftrace: { type: 'string' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -96,6 +105,8 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
   if (v.help) return { exitCode: EXIT.ok, stdout: probeHelp() };
   if (!(FORMATS as readonly string[]).includes(v.format ?? '')) throw new UsageError(`--format must be text or json, got "${v.format}"`, 'probe');
   const format = v.format as Format;
+  if (!(ENGINE_CHOICES as readonly string[]).includes(v.engine ?? '')) throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, got "${v.engine}"`, 'probe');
+  const engine = v.engine as EngineChoice;
   let patterns: string[];
   try {
     patterns = [...(v.func ?? []), ...packPatterns(v.pack ?? [])];
@@ -116,11 +127,14 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
   const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
   if (v.duration !== undefined && durationMs === undefined) throw new UsageError(`--duration wants a duration like 10s or 2m, got "${v.duration}"`, 'probe');
 
-  let session: ProbeSession;
+  let session: ProbeRun;
   try {
-    // Probes of a golab killed with SIGKILL would otherwise stay defined (and slow the binary).
-    removeStaleProbes();
-    session = await ProbeSession.start({
+    // Probes of a golab killed with SIGKILL would otherwise stay attached (and slow the binary).
+    removeStaleProbeSessions();
+    session = await startProbes({
+      engine,
+      ...(v.bpftrace ? { bpftrace: v.bpftrace } : {}),
+      onNotice: (m) => ctx.stderr?.(`golab: ${m}\n`),
       patterns,
       ...(pid !== undefined ? { pid } : { binary: command[0], args: command.slice(1) }),
       onOutput: (t) => ctx.stderr?.(t),
@@ -133,7 +147,7 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
     throw e;
   }
   for (const m of session.misses) ctx.stderr?.(`golab: ${m.message}\n`);
-  ctx.stderr?.(`golab: probing ${session.targets.map((t) => t.name).join(', ')} in PID ${session.pid}${format === 'text' ? ' (Ctrl+C to stop)' : ''}\n`);
+  ctx.stderr?.(`golab: probing ${session.targets.map((t) => t.name).join(', ')} in PID ${session.pid} with ${session.engine}${format === 'text' ? ' (Ctrl+C to stop)' : ''}\n`);
 
   let interrupted = false;
   let wake: () => void = () => undefined;
@@ -160,7 +174,12 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
 
 function render(result: ProbeResult, format: Format, interrupted: boolean): { stdout: string; trailer: string } {
   const stdout = format === 'json' ? `${JSON.stringify(probeJson(result), null, 2)}\n` : formatTable(result.functions, false);
-  const lost = result.lost > 0 ? `golab: the kernel dropped ${result.lost} events (the reader fell behind): counts are lower bounds\n` : '';
+  const lost =
+    result.lost === 0
+      ? ''
+      : result.engine === 'bpftrace'
+        ? `golab: bpftrace dropped ${result.lost} latency events (the reader fell behind): counts are exact, percentiles are over the calls received\n`
+        : `golab: the kernel dropped ${result.lost} events (the reader fell behind): counts are lower bounds\n`;
   const why = result.reason === 'exited' ? `the process exited${result.exitCode !== null ? ` with status ${result.exitCode}` : ''}` : interrupted ? 'interrupted' : 'stopped';
   return { stdout, trailer: `${lost}golab: ${why} after ${(result.durationMs / 1000).toFixed(1)} s; probes removed\n` };
 }

@@ -47,6 +47,10 @@ export interface GolabConfig {
    * uprobes in every Go debug session.
    */
   probes: string[];
+  /** How probes run: bpftrace when it can probe return instructions (`auto`), or always one engine. */
+  probeEngine: 'auto' | 'bpftrace' | 'tracefs';
+  /** The bpftrace binary; empty: `bpftrace` on PATH. */
+  bpftracePath: string;
   trace: { server: TraceSetting };
 }
 
@@ -69,6 +73,8 @@ export const CONFIG_DEFAULTS: GolabConfig = {
     codeLens: true,
   },
   probes: [],
+  probeEngine: 'auto',
+  bpftracePath: '',
   trace: { server: 'off' },
 };
 
@@ -140,6 +146,8 @@ export function normalizeConfig(raw: unknown): GolabConfig {
       codeLens: typeof l.codeLens === 'boolean' ? l.codeLens : d.lab.codeLens,
     },
     probes: Array.isArray(root.probes) ? root.probes.filter((p): p is string => typeof p === 'string' && p.trim() !== '') : d.probes,
+    probeEngine: root.probeEngine === 'bpftrace' || root.probeEngine === 'tracefs' ? root.probeEngine : d.probeEngine,
+    bpftracePath: typeof root.bpftracePath === 'string' ? root.bpftracePath.trim() : d.bpftracePath,
     trace: { server: t.server === 'messages' || t.server === 'verbose' ? t.server : 'off' },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Cost of a probed call: the workload's spin() loop (test/fixtures/probes/workload) timed by the
- * program itself, unprobed and with golab's uprobes (entry + each RET), interleaved in the same
- * run so machine drift falls on both; then `dlv trace` (ptrace breakpoints) on the same
- * function with fewer calls. Needs root and Go; prints figures, never fails on time.
+ * program itself, unprobed and with golab's uprobes (entry + each RET) from both engines (bpftrace
+ * and tracefs uprobe events), interleaved in the same run so machine drift falls on all; then
+ * `dlv trace` (ptrace breakpoints) on the same function with fewer calls. Needs root and Go; prints figures, never fails on time.
  *
  *   node out/test/bench/probes.js [--calls N] [--runs R] [--dlv-calls M]
  */
@@ -10,7 +10,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ProbeSession } from '../../src/core/probes/session';
+import type { ProbeEngine } from '../../src/core/probes/session';
+import { startProbes } from '../../src/core/probes/start';
 import { fixtures } from '../support/paths';
 import { intFlag, machineLine, parseFlags, table } from './lib/common';
 
@@ -32,12 +33,12 @@ function run(bin: string, args: readonly string[]): Promise<string> {
   });
 }
 
-async function probed(bin: string, calls: number): Promise<{ ns: number; counted: number }> {
+async function probed(bin: string, calls: number, engine: ProbeEngine): Promise<{ ns: number; counted: number; timed: number; lost: number }> {
   let out = '';
-  const session = await ProbeSession.start({ binary: bin, args: ['-n', '0', '-spins', String(calls)], patterns: ['main.spin'], onOutput: (t) => (out += t) });
+  const session = await startProbes({ engine, binary: bin, args: ['-n', '0', '-spins', String(calls)], patterns: ['main.spin'], onOutput: (t) => (out += t) });
   await session.ended;
   const r = await session.stop();
-  return { ns: spinNs(out), counted: r.functions[0].calls };
+  return { ns: spinNs(out), counted: r.functions[0].calls, timed: r.functions[0].measured, lost: r.lost };
 }
 
 /** Delve on PATH or in GOPATH/bin. */
@@ -60,22 +61,27 @@ async function main(): Promise<void> {
   const b = spawnSync('go', ['build', '-gcflags=all=-l', '-o', bin, '.'], { cwd: path.join(fixtures, 'probes', 'workload'), encoding: 'utf8' });
   if (b.status !== 0) throw new Error(`go build failed:\n${b.stderr}`);
 
+  const engines: ProbeEngine[] = ['bpftrace', 'tracefs'];
   const plain: number[] = [];
-  const withProbes: number[] = [];
+  const withProbes = new Map<ProbeEngine, number[]>(engines.map((e) => [e, []]));
   for (let i = 0; i < runs; i++) {
     plain.push(spinNs(await run(bin, ['-n', '0', '-spins', String(calls)])));
-    const p = await probed(bin, calls);
-    if (p.counted !== calls) console.log(`  run ${i + 1}: counted ${p.counted} of ${calls} calls`);
-    withProbes.push(p.ns);
+    for (const engine of engines) {
+      const p = await probed(bin, calls, engine);
+      // Counts must be exact; a timed share below 100% means latency events were dropped.
+      if (p.counted !== calls || p.timed !== calls) console.log(`  run ${i + 1}, ${engine}: counted ${p.counted}, timed ${p.timed} of ${calls} calls (${p.lost} events lost)`);
+      withProbes.get(engine)?.push(p.ns);
+    }
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const perPlain = med(plain) / calls;
-  const perProbed = med(withProbes) / calls;
+  const overhead = (per: number) => (per - perPlain) / 1000;
   const rows: string[][] = [
-    ['', 'ns/call (median of runs)', 'overhead/call'],
-    ['unprobed', perPlain.toFixed(1), ''],
-    ['golab uprobes (entry + RET)', perProbed.toFixed(1), `${((perProbed - perPlain) / 1000).toFixed(2)} µs`],
+    ['', 'ns/call (median of runs)', 'overhead/call', 'dlv trace overhead / this'],
+    ['unprobed', perPlain.toFixed(1), '', ''],
   ];
+  const probedRows: Array<[string, number]> = engines.map((e) => [e === 'bpftrace' ? 'bpftrace uprobes (entry + RET)' : 'tracefs uprobe events (entry + RET)', med(withProbes.get(e) ?? []) / calls]);
+  let dlvOverhead: number | undefined;
 
   const dlv = findDlv();
   if (dlv) {
@@ -84,14 +90,15 @@ async function main(): Promise<void> {
     const wall = performance.now() - t0;
     const out = `${r.stdout}${r.stderr}`;
     try {
-      const per = spinNs(out) / dlvCalls;
-      rows.push([`dlv trace (${dlvCalls} calls)`, per.toFixed(1), `${((per - perPlain) / 1000).toFixed(2)} µs`]);
+      dlvOverhead = overhead(spinNs(out) / dlvCalls);
     } catch {
       console.log(`  dlv trace gave no timing (exit ${r.status}, ${(wall / 1000).toFixed(1)} s):\n${out.slice(-1000)}`);
     }
   } else {
     console.log('  dlv not found (go install github.com/go-delve/delve/cmd/dlv@latest): no comparison');
   }
+  for (const [name, per] of probedRows) rows.push([name, per.toFixed(1), `${overhead(per).toFixed(2)} µs`, dlvOverhead === undefined ? '' : `${(dlvOverhead / overhead(per)).toFixed(0)}x`]);
+  if (dlvOverhead !== undefined) rows.push([`dlv trace (${dlvCalls} calls)`, (perPlain + dlvOverhead * 1000).toFixed(1), `${dlvOverhead.toFixed(2)} µs`, '1x']);
   console.log(`spin(), ${calls} calls x ${runs} runs:`);
   console.log(table(rows));
   fs.rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 /**
  * Kernel uprobe events (tracefs `uprobe_events`) for Go functions, and the stats built from
- * their trace lines. Debian's bpftrace 0.17 refuses `uprobe:BIN:SYM+OFFSET` (built without
- * offset support; `--unsafe` does not override it), and Go exits can only be caught at RET
- * offsets, so the probes are defined in tracefs directly and read from a private trace instance.
+ * their trace lines: the tracefs engine, used where bpftrace cannot put uprobes at offsets
+ * (Debian 12's bpftrace 0.17 is built without offset support; `--unsafe` does not override
+ * it) and Go exits can only be caught at RET offsets. The stats accumulator serves both engines.
  */
 import type { ProbeTarget } from './symbols';
 
@@ -134,15 +134,27 @@ export class StatsAccumulator {
     const start = this.open.get(key);
     if (start === undefined) return; // entered before the probes were attached
     this.open.delete(key);
-    const ns = Math.round((hit.time - start) * 1e9);
-    this.max[point.fn] = Math.max(this.max[point.fn], ns);
-    const kept = this.samples[point.fn];
-    const n = ++this.seen[point.fn];
+    this.recordLatency(point.fn, Math.round((hit.time - start) * 1e9));
+  }
+
+  /** One completed call of function `fn` that took `ns` (paired elsewhere, e.g. in the kernel). */
+  recordLatency(fn: number, ns: number): void {
+    if (fn < 0 || fn >= this.names.length) return;
+    this.max[fn] = Math.max(this.max[fn], ns);
+    const kept = this.samples[fn];
+    const n = ++this.seen[fn];
     if (kept.length < MAX_SAMPLES) kept.push(ns);
     else {
       const j = Math.floor(Math.random() * n);
       if (j < MAX_SAMPLES) kept[j] = ns;
     }
+  }
+
+  /** The exact call count of function `fn` so far, counted elsewhere (an in-kernel count map). */
+  setCalls(fn: number, calls: number): void {
+    if (fn < 0 || fn >= this.names.length) return;
+    // Counts only grow; a late or reordered print never takes one back.
+    this.calls[fn] = Math.max(this.calls[fn], calls);
   }
 
   /** A snapshot; `now` (ms) sets the rate interval. */

@@ -1,7 +1,8 @@
 /**
- * A probe session: uprobes on Go functions of one process (a running PID or a binary it starts),
- * read live from a private tracefs instance, and removed again on stop. Nothing it creates
- * (uprobe events, trace instance, reader process) outlives `stop()`, also when the target exits.
+ * The tracefs engine's probe session: uprobes on Go functions of one process (a running PID or
+ * a binary it starts), read live from a private tracefs instance, and removed again on stop.
+ * Nothing it creates (uprobe events, trace instance, reader process) outlives `stop()`, also
+ * when the target exits. Also the types both engines share (options, result, errors).
  */
 import { type ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -41,8 +42,24 @@ export interface ProbeOptions {
   goBinary?: string;
 }
 
+/** The two ways of probing: bpftrace (BPF programs on uprobes), or uprobe events in tracefs. */
+export type ProbeEngine = 'bpftrace' | 'tracefs';
+
+/** A running session of either engine. */
+export interface ProbeRun {
+  readonly engine: ProbeEngine;
+  readonly targets: ProbeTarget[];
+  readonly misses: ProbeMiss[];
+  readonly pid: number;
+  /** Settles when the target exits. */
+  readonly ended: Promise<void>;
+  snapshot(): FunctionStats[];
+  stop(): Promise<ProbeResult>;
+}
+
 /** How a session ended, with the final stats. */
 export interface ProbeResult {
+  engine: ProbeEngine;
   functions: FunctionStats[];
   misses: ProbeMiss[];
   targets: ProbeTarget[];
@@ -56,12 +73,19 @@ export interface ProbeResult {
   durationMs: number;
 }
 
-/** Checks what uprobes via tracefs need, throwing a ProbeError that says how to fix it. */
-export function checkProbeSupport(tracefs = TRACEFS): void {
-  const lockdown = readOr('/sys/kernel/security/lockdown', '');
-  if (/\[confidentiality\]/.test(lockdown)) {
+/** Where the kernel says whether it is locked down. */
+export const LOCKDOWN = '/sys/kernel/security/lockdown';
+
+/** Throws when the kernel's lockdown forbids tracing (any engine). */
+export function checkLockdown(file = LOCKDOWN): void {
+  if (/\[confidentiality\]/.test(readOr(file, ''))) {
     throw new ProbeError('the kernel is locked down (confidentiality mode), which forbids tracing; boot without lockdown=confidentiality (or disable Secure Boot lockdown)', 'lockdown');
   }
+}
+
+/** Checks what uprobes via tracefs need, throwing a ProbeError that says how to fix it. */
+export function checkProbeSupport(tracefs = TRACEFS, lockdown = LOCKDOWN): void {
+  checkLockdown(lockdown);
   if (process.getuid?.() !== 0) {
     throw new ProbeError('probes need root: defining uprobes in tracefs is root-only (CAP_BPF/CAP_PERFMON are not enough for tracefs); run with sudo', 'permission');
   }
@@ -83,8 +107,9 @@ function readOr(file: string, fallback: string): string {
 
 let sessions = 0;
 
-/** A running probe session. */
-export class ProbeSession {
+/** A running probe session of the tracefs engine. */
+export class ProbeSession implements ProbeRun {
+  readonly engine = 'tracefs';
   private stopping: Promise<ProbeResult> | undefined;
   private readonly t0 = performance.now();
   private lost = 0;
@@ -113,19 +138,7 @@ export class ProbeSession {
     const tracefs = opts.tracefs ?? TRACEFS;
     checkProbeSupport(tracefs);
     if ((opts.pid === undefined) === (opts.binary === undefined)) throw new ProbeError('give either a PID or a binary to start', 'target');
-    let binary: string;
-    if (opts.pid !== undefined) {
-      try {
-        // Uprobes attach to the file's inode, so the real path of the running executable.
-        binary = fs.realpathSync(`/proc/${opts.pid}/exe`);
-      } catch {
-        throw new ProbeError(`no process with PID ${opts.pid} (or it is not readable)`, 'target');
-      }
-    } else {
-      binary = path.resolve(opts.binary ?? '');
-      if (!fs.existsSync(binary)) throw new ProbeError(`${binary}: no such file`, 'target');
-      binary = fs.realpathSync(binary);
-    }
+    const binary = opts.pid !== undefined ? executableOf(opts.pid) : binaryToStart(opts.binary ?? '');
     const { targets, misses } = await findTargets(binary, opts.patterns, opts.goBinary);
     if (targets.length === 0) throw new ProbeError(misses.map((m) => m.message).join('\n') || 'no function to probe', 'notFound');
     const elf = fs.readFileSync(binary);
@@ -163,16 +176,9 @@ export class ProbeSession {
     let pid = opts.pid ?? 0;
     try {
       if (opts.binary !== undefined) {
-        // The shell stops itself and then execs the binary under the same PID: the kernel PID
-        // filter is set while it is still one thread, and event-fork adds every thread the Go
-        // runtime starts. Probes are on before its first instruction.
-        child = spawn('/bin/sh', ['-c', 'kill -STOP $$ && exec "$0" "$@"', binary, ...(opts.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-        if (child.pid === undefined) throw new ProbeError(`cannot start ${binary}`, 'target');
-        pid = child.pid;
-        const forward = (b: Buffer) => opts.onOutput?.(b.toString());
-        child.stdout?.on('data', forward);
-        child.stderr?.on('data', forward);
-        await waitStopped(pid);
+        // The kernel PID filter is set while the target is still one stopped thread, and
+        // event-fork adds every thread the Go runtime starts.
+        ({ child, pid } = await spawnStopped(binary, opts.args ?? [], opts.onOutput));
         filterPids(instance, [pid]);
         enable(instance, group);
         process.kill(pid, 'SIGCONT');
@@ -265,13 +271,14 @@ export class ProbeSession {
     await this.drain(instance);
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGINT');
-      const exited = await Promise.race([this.ended.then(() => true), sleep(2000).then(() => false)]);
+      const exited = await within(this.ended, 2000);
       if (!exited) this.child.kill('SIGKILL');
     }
     await killAndWait(this.reader);
     cleanup(this.tracefs, this.group, this.events);
     this.resolveEnded();
     return {
+      engine: this.engine,
       functions: this.acc.snapshot(performance.now()),
       misses: this.misses,
       targets: this.targets,
@@ -305,8 +312,43 @@ function threadsOf(pid: number): number[] {
   }
 }
 
+/**
+ * Starts `binary` stopped before its first instruction: the shell stops itself and then execs
+ * the binary under the same PID, so probes attached to that PID before SIGCONT see every call.
+ */
+export async function spawnStopped(binary: string, args: readonly string[], onOutput?: (text: string) => void): Promise<{ child: ChildProcess; pid: number }> {
+  const child = spawn('/bin/sh', ['-c', 'kill -STOP $$ && exec "$0" "$@"', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new ProbeError(`cannot start ${binary}`, 'target');
+  const forward = (b: Buffer) => onOutput?.(b.toString());
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  try {
+    await waitStopped(child.pid);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return { child, pid: child.pid };
+}
+
+/** The real path of a running process's executable (uprobes attach to its inode). */
+export function executableOf(pid: number): string {
+  try {
+    return fs.realpathSync(`/proc/${pid}/exe`);
+  } catch {
+    throw new ProbeError(`no process with PID ${pid} (or it is not readable)`, 'target');
+  }
+}
+
+/** The real path of a binary to start. */
+export function binaryToStart(binary: string): string {
+  const resolved = path.resolve(binary);
+  if (!fs.existsSync(resolved)) throw new ProbeError(`${resolved}: no such file`, 'target');
+  return fs.realpathSync(resolved);
+}
+
 /** Waits for a process to be in the stopped state (`T` in /proc/PID/stat). */
-async function waitStopped(pid: number): Promise<void> {
+export async function waitStopped(pid: number): Promise<void> {
   for (let i = 0; i < 500; i++) {
     const stat = readOr(`/proc/${pid}/stat`, '');
     if (stat === '') throw new ProbeError(`process ${pid} exited before it could be probed`, 'target');
@@ -329,7 +371,20 @@ function bufferStats(instance: string): { entries: number; read: number } {
   return { entries, read };
 }
 
-function sleep(ms: number): Promise<void> {
+/**
+ * Whether `p` settles within `ms`. The timer is cleared either way, so a finished wait never
+ * keeps the process alive (a CLI run would otherwise linger until it fires).
+ */
+export async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -341,11 +396,11 @@ function killGroup(p: ChildProcess): void {
   }
 }
 
-async function killAndWait(p: ChildProcess): Promise<void> {
+export async function killAndWait(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise<void>((r) => p.once('exit', () => r()));
   killGroup(p);
-  await Promise.race([gone, sleep(2000)]);
+  await within(gone, 2000);
 }
 
 /** Removes the instance and the uprobe events of a group; each step is tried even if one fails. */

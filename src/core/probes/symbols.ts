@@ -8,6 +8,8 @@ import * as fs from 'fs';
 
 /** One instruction of an objdump listing. */
 export interface Instruction {
+  /** Source line the instruction belongs to (0 when the listing does not say). */
+  line?: number;
   address: number;
   bytes: string;
   text: string;
@@ -23,6 +25,9 @@ export interface ProbeTarget {
   entry: number;
   /** Addresses of every RET instruction. */
   returns: number[];
+  /** Source file and 1-based line of the declaration, from the binary's line table (for annotations). */
+  file?: string;
+  line?: number;
 }
 
 /** A requested pattern that matched no function. */
@@ -39,11 +44,11 @@ export class SymbolError extends Error {
   }
 }
 
-const HEADER = /^TEXT (\S+)\(SB\)/;
-const LINE = /^\s+\S+:\d+\s+0x([0-9a-f]+)\s+([0-9a-f]+)\s+(.*?)\s*$/;
+const HEADER = /^TEXT (\S+)\(SB\)(?: (.+))?$/;
+const LINE = /^\s+\S+:(\d+)\s+0x([0-9a-f]+)\s+([0-9a-f]+)\s+(.*?)\s*$/;
 
-/** Parses `go tool objdump` output into functions and their instructions. */
-export function parseObjdump(text: string): Map<string, Instruction[]> {
+/** Parses `go tool objdump` output into functions and their instructions; `files` gets each function's source file. */
+export function parseObjdump(text: string, files?: Map<string, string>): Map<string, Instruction[]> {
   const out = new Map<string, Instruction[]>();
   let current: Instruction[] | undefined;
   for (const line of text.split('\n')) {
@@ -51,10 +56,11 @@ export function parseObjdump(text: string): Map<string, Instruction[]> {
     if (h) {
       current = [];
       out.set(h[1], current);
+      if (h[2]) files?.set(h[1], h[2].trim());
       continue;
     }
     const m = LINE.exec(line);
-    if (m && current) current.push({ address: parseInt(m[1], 16), bytes: m[2], text: m[3] });
+    if (m && current) current.push({ line: Number(m[1]), address: parseInt(m[2], 16), bytes: m[3], text: m[4] });
   }
   return out;
 }
@@ -64,7 +70,7 @@ export function parseObjdump(text: string): Map<string, Instruction[]> {
  * with R12 for big frames) jumps back to the symbol after growing the stack; probing after it
  * counts each call once.
  */
-export function probeTargetOf(name: string, code: readonly Instruction[]): ProbeTarget {
+export function probeTargetOf(name: string, code: readonly Instruction[], file?: string): ProbeTarget {
   let entry = code[0].address;
   for (let i = 0; i < Math.min(code.length - 1, 4); i++) {
     if (/^CMPQ (SP|R12), 0x10\(R14\)$/.test(code[i].text) && /^JBE /.test(code[i + 1].text)) {
@@ -73,7 +79,9 @@ export function probeTargetOf(name: string, code: readonly Instruction[]): Probe
     }
   }
   const returns = code.filter((c) => /^RET\b/.test(c.text)).map((c) => c.address);
-  return { name, address: code[0].address, entry, returns };
+  // The prologue is attributed to the line of the `func` keyword.
+  const line = code[0].line;
+  return { name, address: code[0].address, entry, returns, ...(file && line ? { file, line } : {}) };
 }
 
 /** Turns virtual addresses into file offsets, which is what kernel uprobes take. */
@@ -94,7 +102,7 @@ export function fileOffsetOf(elf: Buffer, vaddr: number): number {
 }
 
 /** Matches functions against each pattern; patterns are anchored, like `go test -run`'s are not, so `main.work` does not also pick `main.worker`. */
-export function selectTargets(functions: Map<string, Instruction[]>, patterns: readonly string[]): { targets: ProbeTarget[]; misses: ProbeMiss[] } {
+export function selectTargets(functions: Map<string, Instruction[]>, patterns: readonly string[], files?: Map<string, string>): { targets: ProbeTarget[]; misses: ProbeMiss[] } {
   const targets: ProbeTarget[] = [];
   const misses: ProbeMiss[] = [];
   const seen = new Set<string>();
@@ -105,7 +113,7 @@ export function selectTargets(functions: Map<string, Instruction[]>, patterns: r
     for (const [name, code] of hits) {
       if (seen.has(name)) continue;
       seen.add(name);
-      targets.push(probeTargetOf(name, code));
+      targets.push(probeTargetOf(name, code, files?.get(name)));
     }
   }
   return { targets, misses };
@@ -121,5 +129,6 @@ export async function findTargets(binary: string, patterns: readonly string[], g
       else resolve(stdout);
     });
   });
-  return selectTargets(parseObjdump(text), patterns);
+  const files = new Map<string, string>();
+  return selectTargets(parseObjdump(text, files), patterns, files);
 }

@@ -3,8 +3,10 @@
  * starts, its debuggee is found (the child Delve launched) and uprobes are attached to the
  * functions of `golab.probes` and those added with "Go Lab: Probe Function at Cursor"; counts
  * and latencies update the "Go Lab Probes" view and an annotation at each probed function once a
- * second; when the session ends (or the extension deactivates) the probes are removed. A failure
- * to probe (no permission, no tracefs) is a message: the debug session itself goes on.
+ * second; when the session ends (or the extension deactivates) the probes are removed. The engine
+ * is bpftrace, or the kernel's uprobe events when bpftrace cannot probe return instructions
+ * (`golab.probeEngine`). A failure to probe (no permission, no bpftrace nor tracefs) is a
+ * message: the debug session itself goes on.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +14,9 @@ import * as vscode from 'vscode';
 import { formatInline } from '../../core/probes/format';
 import type { FunctionStats } from '../../core/probes/events';
 import { packPatterns } from '../../core/probes/packs';
-import { ProbeError, ProbeSession } from '../../core/probes/session';
+import { ProbeError, type ProbeRun } from '../../core/probes/session';
+import { startProbes } from '../../core/probes/start';
+import type { ProbeTarget } from '../../core/probes/symbols';
 import type { DelveAdapterFactory } from './delve';
 import { GOLAB_DEBUG_TYPE } from './delve';
 
@@ -56,22 +60,32 @@ function newestDebugBinary(): number | undefined {
 }
 
 class StatsItem extends vscode.TreeItem {
-  constructor(readonly stats: FunctionStats) {
+  constructor(
+    readonly stats: FunctionStats,
+    at: { file: string; line: number } | undefined,
+    engine: string | undefined,
+  ) {
     super(stats.name.replace(/^.*\//, ''), vscode.TreeItemCollapsibleState.None);
     this.description = formatInline(stats);
-    this.tooltip = `${stats.name}\n${formatInline(stats)}`;
+    this.tooltip = `${stats.name}\n${formatInline(stats)}${engine ? `\nprobed with ${engine}` : ''}`;
     this.iconPath = new vscode.ThemeIcon('pulse');
+    // Enter on a row (or a click) opens the function.
+    if (at) this.command = { title: 'Open Function', command: 'vscode.open', arguments: [vscode.Uri.file(at.file), { selection: new vscode.Range(at.line, 0, at.line, 0) }] };
   }
 }
+
+type Entry = { probe?: ProbeRun; pid?: number; stats: FunctionStats[]; starting?: Promise<void> };
 
 export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly sessions = new Map<string, { probe?: ProbeSession; pid?: number; stats: FunctionStats[]; starting?: Promise<void> }>();
+  private readonly sessions = new Map<string, Entry>();
   /** Patterns added for the running sessions with the command. */
   private readonly added = new Set<string>();
   private readonly decoration = vscode.window.createTextEditorDecorationType({ after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' } });
   private readonly subscription: vscode.Disposable;
+  /** The fallback notice (no usable bpftrace) is shown once per window; later ones go to the log. */
+  private noticeShown = false;
   /** Where each probed function is declared (file, 0-based line), for the annotations. */
   private readonly declared = new Map<string, { file: string; line: number }>();
 
@@ -120,20 +134,28 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
 
   private async onStart(session: vscode.DebugSession): Promise<void> {
     if (!PROBED_TYPES.has(session.type) || !vscode.workspace.isTrusted) return;
-    const entry: { probe?: ProbeSession; pid?: number; stats: FunctionStats[]; starting?: Promise<void> } = { stats: [] };
+    const entry: Entry = { stats: [] };
     this.sessions.set(session.id, entry);
     if (this.patterns().length === 0) return;
     entry.starting = this.attach(session, entry);
     await entry.starting;
   }
 
-  private async attach(session: vscode.DebugSession, entry: { probe?: ProbeSession; pid?: number; stats: FunctionStats[] }): Promise<void> {
+  private async attach(session: vscode.DebugSession, entry: Entry): Promise<void> {
     const pid = entry.pid ?? (await this.findDebuggee(session));
     if (!pid || !this.sessions.has(session.id)) return;
     entry.pid = pid;
     await entry.probe?.stop();
     try {
-      entry.probe = await ProbeSession.start({
+      const config = vscode.workspace.getConfiguration('golab');
+      entry.probe = await startProbes({
+        engine: config.get<'auto' | 'bpftrace' | 'tracefs'>('probeEngine') ?? 'auto',
+        bpftrace: config.get<string>('bpftracePath') || undefined,
+        onNotice: (m) => {
+          this.log.warn(m);
+          if (!this.noticeShown) void vscode.window.showInformationMessage(`Go Lab: ${m}`);
+          this.noticeShown = true;
+        },
         patterns: this.patterns(),
         pid,
         onSnapshot: (stats) => {
@@ -143,7 +165,7 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
         },
       });
       for (const m of entry.probe.misses) void vscode.window.showWarningMessage(`Go Lab: ${m.message}`);
-      this.log.info(`probes attached to ${session.name} (pid ${pid}): ${entry.probe.targets.map((t) => t.name).join(', ')}`);
+      this.log.info(`probes attached to ${session.name} (pid ${pid}) with ${entry.probe.engine}: ${entry.probe.targets.map((t) => t.name).join(', ')}`);
       void vscode.commands.executeCommand('setContext', 'golab.probing', true);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -204,13 +226,31 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
     return [...this.sessions.values()].flatMap((e) => e.stats);
   }
 
+  /** The engine of each session with probes attached (for tests and the view). */
+  engines(): string[] {
+    return [...this.sessions.values()].flatMap((e) => (e.probe ? [e.probe.engine] : []));
+  }
+
   /** Sessions with probes attached (for tests). */
   get attachedCount(): number {
     return [...this.sessions.values()].filter((e) => e.probe).length;
   }
 
   getChildren(): StatsItem[] {
-    return this.current().map((s) => new StatsItem(s));
+    const engine = [...this.sessions.values()].find((e) => e.probe)?.probe?.engine;
+    return this.current().map((s) => new StatsItem(s, this.locationOf(s.name), engine));
+  }
+
+  /**
+   * Where a probed function is declared: as the command recorded it, or else from the binary's
+   * line table (functions of the golab.probes setting and packs have no editor position).
+   */
+  private locationOf(name: string): { file: string; line: number } | undefined {
+    const short = name.replace(/^.*\//, '').replace(/^[^.]*\./, '');
+    const declared = this.declared.get(short) ?? this.declared.get(name);
+    if (declared) return declared;
+    const target: ProbeTarget | undefined = [...this.sessions.values()].flatMap((e) => e.probe?.targets ?? []).find((t) => t.name === name);
+    return target?.file && target.line ? { file: target.file, line: target.line - 1 } : undefined;
   }
 
   getTreeItem(item: StatsItem): vscode.TreeItem {
@@ -222,9 +262,8 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
     for (const editor of vscode.window.visibleTextEditors) {
       const options: vscode.DecorationOptions[] = [];
       for (const s of stats) {
-        const short = s.name.replace(/^.*\//, '').replace(/^[^.]*\./, '');
-        const at = this.declared.get(short) ?? this.declared.get(s.name);
-        if (!at || at.file !== editor.document.uri.fsPath) continue;
+        const at = this.locationOf(s.name);
+        if (!at || path.resolve(at.file) !== path.resolve(editor.document.uri.fsPath) || at.line >= editor.document.lineCount) continue;
         options.push({ range: editor.document.lineAt(at.line).range, renderOptions: { after: { contentText: formatInline(s) } } });
       }
       editor.setDecorations(this.decoration, options);

@@ -1,11 +1,14 @@
 /**
  * eBPF probes on a real debug session in the real extension host: a `golab-go` session (Delve's
  * DAP server) launches probed/main.go, a probe on main.work counts its calls and times them
- * while the program runs, and ending the session removes the probes and Delve.
+ * while the program runs, and ending the session removes the probes and Delve. A second session
+ * attaches to a running process, probed through the golab.probes setting.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GolabApi } from '../../../src/extension/main';
 
@@ -13,13 +16,17 @@ function uprobeEvents(): string {
   return fs.readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8');
 }
 
-function running(name: string): string {
+function pgrep(...args: string[]): string {
   try {
-    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim();
+    return execFileSync('pgrep', args, { encoding: 'utf8' }).trim();
   } catch {
     return '';
   }
 }
+
+const running = (name: string) => pgrep('-x', name);
+/** Probes of either engine still attached: a golab bpftrace process, or golab uprobe events in tracefs. */
+const probesLeft = () => pgrep('-f', 'golab-bpftrace-') !== '' || /golab_/.test(uprobeEvents());
 
 describe('eBPF probes on a Go debug session', function () {
   this.timeout(5 * 60_000);
@@ -52,7 +59,9 @@ describe('eBPF probes on a Go debug session', function () {
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(count >= 20, `main.work counted ${count} times`);
-    assert.match(uprobeEvents(), /golab_/, 'the uprobes are defined while the session runs');
+    // golab.probeEngine is auto and CI installs a bpftrace that can probe RET instructions.
+    assert.deepStrictEqual(ext.exports.probes.engines(), ['bpftrace']);
+    assert.notStrictEqual(pgrep('-f', 'golab-bpftrace-'), '', 'bpftrace runs while the session does');
     // The CodeLens above work offers to remove the probe; removing it detaches while the session runs.
     const uri = vscode.Uri.file(file);
     // The CodeLens command needs the document's model to exist.
@@ -61,8 +70,8 @@ describe('eBPF probes on a Go debug session', function () {
     const titles = lenses.filter((l) => l.command?.command === 'golab.probeFunction').map((l) => `${l.range.start.line}:${l.command?.title}`);
     assert.ok(titles.includes('9:remove probe') && titles.includes('14:probe'), titles.join(', '));
     await vscode.commands.executeCommand('golab.probeFunction', uri, 9, 'remove');
-    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || /golab_/.test(uprobeEvents())); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.doesNotMatch(uprobeEvents(), /golab_/, 'the removed probe is gone while the session still runs');
+    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!probesLeft(), 'the removed probe is gone while the session still runs');
     const ended = new Promise<void>((resolve) => {
       const sub = vscode.debug.onDidTerminateDebugSession((s) => {
         if (s.id !== session.id) return;
@@ -72,10 +81,59 @@ describe('eBPF probes on a Go debug session', function () {
     });
     await vscode.debug.stopDebugging(session);
     await ended;
-    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || /golab_/.test(uprobeEvents())); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.strictEqual(ext.exports.probes.attachedCount, 0);
-    assert.doesNotMatch(uprobeEvents(), /golab_/, 'uprobes left after the session ended');
+    assert.ok(!probesLeft(), 'probes left after the session ended');
     for (let i = 0; i < 50 && running('dlv'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.strictEqual(running('dlv'), '', 'dlv left running');
+  });
+
+  it('attaches to a running process (request: attach) with the golab.probes setting; the view links each probe to its declaration', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-attach-'));
+    const bin = path.join(dir, 'probed');
+    execFileSync('go', ['build', '-gcflags=all=-N -l', '-o', bin, '.'], { cwd: vscode.Uri.joinPath(folder.uri, 'probed').fsPath });
+    const program = spawn(bin, [], { stdio: 'ignore' });
+    const config = vscode.workspace.getConfiguration('golab');
+    await config.update('probes', ['^main\\.work$'], vscode.ConfigurationTarget.Global);
+    try {
+      const started = new Promise<vscode.DebugSession>((resolve) => {
+        const sub = vscode.debug.onDidStartDebugSession((s) => {
+          sub.dispose();
+          resolve(s);
+        });
+      });
+      assert.ok(await vscode.debug.startDebugging(folder, { name: 'attach test', type: 'golab-go', request: 'attach', mode: 'local', processId: program.pid }), 'the attach session did not start');
+      const session = await started;
+      let calls = 0;
+      for (let i = 0; i < 240 && calls < 10; i++) {
+        calls = ext.exports.probes.current().find((s) => s.name === 'main.work')?.calls ?? 0;
+        if (calls < 10) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.ok(calls >= 10, `main.work counted ${calls} times in the attached process`);
+      // No editor position was given (a setting pattern): the row opens the function's declaration, read from the binary.
+      const row = ext.exports.probes.getChildren().find((item) => item.stats.name === 'main.work');
+      const open = row?.command?.arguments as [vscode.Uri, { selection: vscode.Range }] | undefined;
+      assert.strictEqual(open?.[0].fsPath, vscode.Uri.joinPath(folder.uri, 'probed', 'main.go').fsPath);
+      assert.strictEqual(open?.[1].selection.start.line, 9, 'func work is on line 10');
+      const ended = new Promise<void>((resolve) => {
+        const sub = vscode.debug.onDidTerminateDebugSession((s) => {
+          if (s.id !== session.id) return;
+          sub.dispose();
+          resolve();
+        });
+      });
+      await vscode.debug.stopDebugging(session);
+      await ended;
+      for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!probesLeft(), 'probes left after the attach session ended');
+    } finally {
+      await config.update('probes', undefined, vscode.ConfigurationTarget.Global);
+      program.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

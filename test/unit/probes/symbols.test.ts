@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkProbeSupport, ProbeError } from '../../../src/core/probes/session';
+import { checkLockdown, checkProbeSupport, ProbeError } from '../../../src/core/probes/session';
 import { fileOffsetOf, parseObjdump, probeTargetOf, selectTargets } from '../../../src/core/probes/symbols';
 import { fixtures } from '../../support/paths';
 
@@ -20,7 +20,20 @@ describe('probes: objdump parsing and probe points', () => {
     assert.deepStrictEqual([...functions.keys()], ['main.work', 'main.sleepy', 'main.deep', 'main.spin', 'main.main']);
     const work = functions.get('main.work') ?? [];
     assert.strictEqual(work.length, 7);
-    assert.deepStrictEqual(work[0], { address: 0x4b9820, bytes: '0fbae000', text: 'BTL $0x0, AX' });
+    assert.deepStrictEqual(work[0], { line: 17, address: 0x4b9820, bytes: '0fbae000', text: 'BTL $0x0, AX' });
+  });
+
+  it('takes the declaration file and line from the listing (annotations for functions with no editor position)', () => {
+    const files = new Map<string, string>();
+    const fns = parseObjdump(listing, files);
+    const { targets } = selectTargets(fns, ['main.work'], files);
+    assert.strictEqual(targets[0].file, '/work/main/test/fixtures/probes/workload/main.go');
+    // The first instruction (the prologue) carries the line of the `func` keyword.
+    assert.strictEqual(targets[0].line, 17);
+    const source = fs.readFileSync(path.join(fixtures, 'probes', 'workload', 'main.go'), 'utf8').split('\n');
+    assert.match(source[(targets[0].line ?? 0) - 1], /^func work\(/);
+    // Without the map (or a header path), no location is made up.
+    assert.strictEqual(selectTargets(fns, ['main.work']).targets[0].file, undefined);
   });
 
   it('puts a probe on each RET of a leaf function with two return paths, entry at the symbol', () => {
@@ -76,6 +89,22 @@ describe('probes: objdump parsing and probe points', () => {
 });
 
 describe('probes: support check', () => {
+  it('names a locked-down kernel (confidentiality) as the reason, and lets integrity mode pass', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-lockdown-'));
+    try {
+      const file = path.join(dir, 'lockdown');
+      fs.writeFileSync(file, 'none integrity [confidentiality]\n');
+      assert.throws(() => checkLockdown(file), (e: unknown) => e instanceof ProbeError && e.reason === 'lockdown' && /locked down \(confidentiality mode\).*boot without lockdown=confidentiality/.test(e.message));
+      assert.throws(() => checkProbeSupport(dir, file), (e: unknown) => e instanceof ProbeError && e.reason === 'lockdown');
+      fs.writeFileSync(file, 'none [integrity] confidentiality\n');
+      assert.doesNotThrow(() => checkLockdown(file));
+      // A kernel without the lockdown LSM has no file: nothing to refuse.
+      assert.doesNotThrow(() => checkLockdown(path.join(dir, 'absent')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says how to mount tracefs, or that root is needed, with a tracefs that has no uprobe_events', () => {
     const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-tracefs-'));
     try {

@@ -1,0 +1,404 @@
+/**
+ * The bpftrace engine: one bpftrace process per session runs a generated script whose uprobes
+ * sit on each function's entry and on every RET instruction (never uretprobes: Go moves
+ * goroutine stacks). Entry and exit are paired in the kernel, per goroutine and stack depth;
+ * bpftrace's JSON output (`-f json`) carries one line per completed call (its latency) and,
+ * four times a second, the exact call counts of an in-kernel count map.
+ *
+ * Probing a RET needs a uprobe at an offset inside the function, which bpftrace refuses when it
+ * was built without its offset check (`bpftrace --info` says `bfd: no`; Debian 12's 0.17 is).
+ * `bpftraceInfo` reads that so the caller can fall back to the tracefs engine.
+ */
+import { type ChildProcess, execFile, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { type FunctionStats, StatsAccumulator } from './events';
+import { binaryToStart, checkLockdown, executableOf, killAndWait, ProbeError, type ProbeOptions, type ProbeResult, type ProbeRun, spawnStopped, within } from './session';
+import { findTargets, type ProbeMiss, type ProbeTarget } from './symbols';
+
+/** What `bpftrace --info` says about a bpftrace binary. */
+export interface BpftraceInfo {
+  path: string;
+  /** `0.23.2`. */
+  version: string;
+  /** Whether it can put uprobes inside a function (the RET instructions). */
+  offsets: boolean;
+}
+
+/** Parses `bpftrace --info`; undefined when it is not that output. */
+export function parseBpftraceInfo(binary: string, text: string): BpftraceInfo | undefined {
+  const version = /^\s*version:\s*v?(\d+\.\d+(?:\.\d+)?)/m.exec(text)?.[1];
+  if (!version) return undefined;
+  const bfd = /^\s*bfd:\s*(yes|no)\b/m.exec(text)?.[1];
+  const [major, minor] = version.split('.').map(Number);
+  // The offset check is done with libbfd's disassembler; a release that no longer reports
+  // bfd (newer ones disassemble with LLVM) checks offsets another way.
+  const offsets = bfd !== undefined ? bfd === 'yes' : major > 0 || minor >= 24;
+  return { path: binary, version, offsets };
+}
+
+/** Runs `bpftrace --info`; rejects with a message naming the binary when it cannot run. */
+export function bpftraceInfo(binary = 'bpftrace'): Promise<BpftraceInfo> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, ['--info'], { timeout: 30_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const info = parseBpftraceInfo(binary, `${stdout}\n${stderr}`);
+      if (info) resolve(info);
+      else if (PERMISSION.test(stderr)) reject(new ProbeError(permissionMessage(binary, stderr), 'permission'));
+      else if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(`${binary}: not found (install bpftrace, or set golab.probes.bpftracePath)`));
+      else reject(new Error(`${binary} --info failed: ${(stderr || err?.message || 'no output').trim().split('\n')[0]}`));
+    });
+  });
+}
+
+/** How often the script prints its call counts. */
+export const COUNT_INTERVAL_MS = 250;
+
+/**
+ * In-flight calls kept per session (map size). A call whose entry found the map full is counted
+ * but not timed; 65,536 goroutines inside probed functions at once is far beyond usual.
+ */
+export const MAX_IN_FLIGHT = 65_536;
+
+/** What the script prints once its probes are attached. */
+export const READY = 'golab-ready';
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/**
+ * The bpftrace script for targets in `binary` (virtual addresses; bpftrace maps them to file
+ * offsets). R14 holds the current g under Go's amd64 ABIInternal, and `g.stack.hi - SP` is the
+ * frame's depth: the pair is the same at a function's entry (after the stack check) and at its
+ * RETs, survives the stack being copied, and tells recursive frames apart. Map names carry the
+ * `golab_` prefix so that bpftrace's own dump at exit is recognisable and cleared first.
+ */
+export function bpftraceScript(binary: string, targets: readonly ProbeTarget[], pid: number, intervalMs = COUNT_INTERVAL_MS): string {
+  const key = `reg("r14"), *(uint64 *)(reg("r14") + 8) - reg("sp")`;
+  // A predicate rather than `bpftrace -p`: with -p bpftrace quits as soon as the process does,
+  // before its final count print, and the last calls would be lost. The uprobes fire in every
+  // process running the binary; only this one's calls count.
+  const only = `/pid == ${pid}/`;
+  const lines = [
+    `config = { max_map_keys = ${MAX_IN_FLIGHT} }`,
+    // BEGIN runs once every probe is attached (bpftrace's "attached_probes" line comes before
+    // attaching): the signal to let a stopped target run.
+    `BEGIN { printf("${READY}\\n"); }`,
+    '',
+  ];
+  targets.forEach((t, i) => {
+    lines.push(`// ${t.name}`);
+    lines.push(`uprobe:${binary}:${hex(t.entry)} ${only} { @golab_start[${i}, ${key}] = nsecs; @golab_calls[${i}] = count(); }`);
+    if (t.returns.length > 0) {
+      lines.push(
+        `${t.returns.map((r) => `uprobe:${binary}:${hex(r)}`).join(', ')} ${only} {`,
+        `  $t = @golab_start[${i}, ${key}];`,
+        // 0: the call began before the probes were attached (or found the map full): not timed.
+        `  if ($t != 0) { delete(@golab_start[${i}, ${key}]); printf("%d %llu\\n", ${i}, nsecs - $t); }`,
+        '}',
+      );
+    }
+  });
+  lines.push('', `interval:ms:${intervalMs} { print(@golab_calls); }`, 'END { clear(@golab_start); print(@golab_calls); clear(@golab_calls); }', '');
+  return lines.join('\n');
+}
+
+/** One line of bpftrace's JSON output, as the session needs it. */
+export type BpftraceEvent =
+  | { kind: 'latency'; fn: number; ns: number }
+  | { kind: 'counts'; counts: Map<number, number> }
+  | { kind: 'lost'; events: number }
+  | { kind: 'ready' }
+  | { kind: 'error'; message: string };
+
+/** Parses one output line; undefined for lines that carry nothing for the session. */
+export function parseBpftraceLine(line: string): BpftraceEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let doc: { type?: unknown; data?: unknown; msg?: unknown };
+  try {
+    doc = JSON.parse(line) as typeof doc;
+  } catch {
+    return undefined;
+  }
+  const data = doc.data;
+  switch (doc.type) {
+    case 'printf': {
+      if (data === `${READY}\n`) return { kind: 'ready' };
+      const m = typeof data === 'string' ? /^(\d+) (\d+)\n?$/.exec(data) : null;
+      return m ? { kind: 'latency', fn: Number(m[1]), ns: Number(m[2]) } : undefined;
+    }
+    case 'map': {
+      const calls = data && typeof data === 'object' ? (data as Record<string, unknown>)['@golab_calls'] : undefined;
+      if (!calls || typeof calls !== 'object') return undefined;
+      const counts = new Map<number, number>();
+      for (const [k, v] of Object.entries(calls as Record<string, unknown>)) if (typeof v === 'number') counts.set(Number(k), v);
+      return { kind: 'counts', counts };
+    }
+    case 'lost_events': {
+      const n = data && typeof data === 'object' ? (data as { events?: unknown }).events : undefined;
+      return { kind: 'lost', events: typeof n === 'number' ? n : 0 };
+    }
+    case 'error':
+      return { kind: 'error', message: typeof doc.msg === 'string' ? doc.msg : JSON.stringify(data) };
+    default:
+      return undefined;
+  }
+}
+
+const PERMISSION = /only supports running as the root user|Operation not permitted|EPERM|Permission denied|CAP_BPF/i;
+
+/** The message for a user who may not trace: what is missing and how to get it. */
+function permissionMessage(binary: string, said: string): string {
+  const first = said.trim().split('\n')[0] ?? '';
+  return (
+    `probes need root: loading BPF programs and defining uprobes takes root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN), and ${binary} refuses to run otherwise ("${first}"). ` +
+    'Run golab with sudo, or VS Code as root; the debug session itself is not affected'
+  );
+}
+
+/** Why bpftrace could not attach, in words that say what to do. */
+export function explainBpftraceError(stderr: string, info: BpftraceInfo): { message: string; reason: 'permission' | 'lockdown' | 'unsupported' | 'target' } {
+  const text = stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/RLIMIT_MEMLOCK/.test(l))
+    .join('\n')
+    .trim();
+  if (PERMISSION.test(text)) return { message: permissionMessage(info.path, text), reason: 'permission' };
+  if (/lockdown/i.test(text)) return { message: `the kernel's lockdown forbids BPF tracing; boot without lockdown=confidentiality\n${text}`, reason: 'lockdown' };
+  if (/offset support/i.test(text)) {
+    return {
+      message: `bpftrace ${info.version} (${info.path}) was built without uprobe offset support, so it cannot probe return instructions; use a bpftrace with it (Debian 13's package; lab/bpftrace/install.sh unpacks it beside the system's) or the tracefs engine`,
+      reason: 'unsupported',
+    };
+  }
+  return { message: `bpftrace failed: ${text || 'no message'}`, reason: 'target' };
+}
+
+let scripts = 0;
+
+/** Writes the script where a cleanup of a killed golab can find it by owner PID. */
+export function writeScript(text: string): string {
+  const file = path.join(os.tmpdir(), `golab-bpftrace-${process.pid}-${++scripts}.bt`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** The live side of a bpftrace process: parses its output into stats as it arrives. */
+export class BpftraceReader {
+  readonly acc: StatsAccumulator;
+  lost = 0;
+  stderr = '';
+  private rest = '';
+  private attachedResolve!: () => void;
+  private attachedReject!: (e: Error) => void;
+  /** Settles once bpftrace says its probes are attached (or rejects when it dies first). */
+  readonly attached = new Promise<void>((resolve, reject) => {
+    this.attachedResolve = resolve;
+    this.attachedReject = reject;
+  });
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly proc: ChildProcess,
+    names: readonly string[],
+  ) {
+    this.acc = new StatsAccumulator(names, [], undefined, performance.now());
+    proc.stdout?.on('data', (b: Buffer) => this.take(b.toString()));
+    proc.stderr?.on('data', (b: Buffer) => {
+      // Bounded: a flood of warnings must not grow without end.
+      if (this.stderr.length < 64 * 1024) this.stderr += b.toString();
+    });
+    this.exited = new Promise((resolve) => {
+      proc.on('error', (e) => {
+        this.attachedReject(e);
+        resolve(null);
+      });
+      // 'close', not 'exit': only then has all of stdout (the final counts) been read.
+      proc.on('close', (code) => {
+        this.take('\n');
+        this.attachedReject(new Error('bpftrace exited before attaching'));
+        resolve(code);
+      });
+    });
+    // Not an unhandled rejection when nobody waits for the attach any more.
+    this.attached.catch(() => undefined);
+  }
+
+  private take(text: string): void {
+    const lines = (this.rest + text).split('\n');
+    this.rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const e = parseBpftraceLine(line);
+      if (!e) continue;
+      if (e.kind === 'latency') this.acc.recordLatency(e.fn, e.ns);
+      else if (e.kind === 'counts') for (const [fn, n] of e.counts) this.acc.setCalls(fn, n);
+      else if (e.kind === 'lost') this.lost += e.events;
+      else if (e.kind === 'ready') this.attachedResolve();
+      else if (this.stderr.length < 64 * 1024) this.stderr += `${e.message}\n`;
+    }
+  }
+
+  snapshot(now: number): FunctionStats[] {
+    return this.acc.snapshot(now);
+  }
+}
+
+/** Starts bpftrace on `pid` with the script for `targets`. */
+export function spawnBpftrace(info: BpftraceInfo, binary: string, targets: readonly ProbeTarget[], pid: number): { reader: BpftraceReader; script: string } {
+  const script = writeScript(bpftraceScript(binary, targets, pid));
+  // stdout is a pipe: if golab dies, bpftrace's next count print (every 250 ms) hits a closed
+  // pipe and it exits, detaching its probes; a leftover is also found by its script's name.
+  const proc = spawn(info.path, ['-f', 'json', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    reader: new BpftraceReader(
+      proc,
+      targets.map((t) => t.name),
+    ),
+    script,
+  };
+}
+
+/** PIDs of bpftrace processes whose golab owner is gone (their script names carry its PID). */
+export function staleBpftraceProcesses(): number[] {
+  const out: number[] = [];
+  let procs: string[];
+  try {
+    procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const p of procs) {
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const m = /golab-bpftrace-(\d+)-\d+\.bt/.exec(cmdline);
+    if (m && !fs.existsSync(`/proc/${m[1]}`)) out.push(Number(p));
+  }
+  return out;
+}
+
+/** How long bpftrace may take to compile and attach (LLVM runs first; seconds on a busy machine). */
+export const ATTACH_TIMEOUT_MS = 60_000;
+
+/** A probe session run by one bpftrace process. */
+export class BpftraceSession implements ProbeRun {
+  readonly engine = 'bpftrace';
+  private stopping: Promise<ProbeResult> | undefined;
+  private readonly t0 = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private exitPoll: NodeJS.Timeout | undefined;
+  private exitCode: number | null = null;
+  private reason: ProbeResult['reason'] = 'stopped';
+  private resolveEnded!: () => void;
+  readonly ended = new Promise<void>((r) => (this.resolveEnded = r));
+
+  private constructor(
+    private readonly reader: BpftraceReader,
+    private readonly script: string,
+    readonly targets: ProbeTarget[],
+    readonly misses: ProbeMiss[],
+    readonly pid: number,
+    private readonly child: ChildProcess | undefined,
+    readonly info: BpftraceInfo,
+  ) {}
+
+  /** Finds the functions, starts bpftrace on the process (or on a binary it starts stopped), and waits until the probes are attached. */
+  static async start(opts: ProbeOptions, info: BpftraceInfo): Promise<BpftraceSession> {
+    checkLockdown();
+    if ((opts.pid === undefined) === (opts.binary === undefined)) throw new ProbeError('give either a PID or a binary to start', 'target');
+    if (!info.offsets) throw new ProbeError(explainBpftraceError('offset support', info).message, 'unsupported');
+    const binary = opts.pid !== undefined ? executableOf(opts.pid) : binaryToStart(opts.binary ?? '');
+    const { targets, misses } = await findTargets(binary, opts.patterns, opts.goBinary);
+    if (targets.length === 0) throw new ProbeError(misses.map((m) => m.message).join('\n') || 'no function to probe', 'notFound');
+    let child: ChildProcess | undefined;
+    let pid = opts.pid ?? 0;
+    if (opts.binary !== undefined) ({ child, pid } = await spawnStopped(binary, opts.args ?? [], opts.onOutput));
+    const { reader, script } = spawnBpftrace(info, binary, targets, pid);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProbeError(`bpftrace did not attach its probes within ${ATTACH_TIMEOUT_MS / 1000} s`, 'target')), ATTACH_TIMEOUT_MS);
+      });
+      await Promise.race([reader.attached, timeout]);
+    } catch (e) {
+      await killAndWait(reader.proc);
+      fs.rmSync(script, { force: true });
+      if (child) {
+        child.kill('SIGKILL');
+      }
+      if (e instanceof ProbeError) throw e;
+      const { message, reason } = explainBpftraceError(reader.stderr, info);
+      throw new ProbeError(message, reason);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Probes are on: let a started target run its first instruction.
+    if (child) process.kill(pid, 'SIGCONT');
+    const session = new BpftraceSession(reader, script, targets, misses, pid, child, info);
+    session.listen(opts);
+    return session;
+  }
+
+  private listen(opts: ProbeOptions): void {
+    this.timer = setInterval(() => opts.onSnapshot?.(this.reader.snapshot(performance.now())), opts.intervalMs ?? 1000);
+    const ended = () => {
+      if (!this.stopping) this.reason = 'exited';
+      this.resolveEnded();
+    };
+    if (this.child) {
+      this.child.on('exit', (code) => {
+        this.exitCode = code;
+        ended();
+      });
+    } else {
+      // A PID we did not start gives no exit event: poll for it.
+      this.exitPoll = setInterval(() => {
+        if (!fs.existsSync(`/proc/${this.pid}`)) ended();
+      }, 200);
+    }
+  }
+
+  snapshot(): FunctionStats[] {
+    return this.reader.snapshot(performance.now());
+  }
+
+  /** Stops bpftrace (SIGINT: it detaches and prints the final counts), then a started target still running. Idempotent. */
+  stop(): Promise<ProbeResult> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<ProbeResult> {
+    clearInterval(this.timer);
+    clearInterval(this.exitPoll);
+    const proc = this.reader.proc;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGINT');
+      // bpftrace drains its buffers and runs END (the final counts) before exiting.
+      const exited = await within(this.reader.exited, 10_000);
+      if (!exited) await killAndWait(proc);
+    } else {
+      await this.reader.exited;
+    }
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGINT');
+      const exited = await within(this.ended, 2000);
+      if (!exited) this.child.kill('SIGKILL');
+    }
+    fs.rmSync(this.script, { force: true });
+    this.resolveEnded();
+    return {
+      engine: this.engine,
+      functions: this.reader.snapshot(performance.now()),
+      misses: this.misses,
+      targets: this.targets,
+      pid: this.pid,
+      reason: this.reason,
+      exitCode: this.exitCode,
+      lost: this.reader.lost,
+      durationMs: performance.now() - this.t0,
+    };
+  }
+}
