@@ -10,11 +10,18 @@
  * server's profile looks like), and `unique`, stacks that branch right below the root, so the
  * flame tree has a node for nearly every frame of every sample (the worst case for any tool).
  * Each measurement runs in a child process, so its peak RSS is its own.
+ *
+ * Our decoder reads Samples by hand rather than with the pprof-format library (the issue asks
+ * for the library unless a benchmark shows it is the bottleneck): a second table puts the
+ * library's decode of the same file (gunzip + Profile.decode, which builds an object per
+ * sample, location and label) next to ours, from the same runs.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Profile as PbProfile } from 'pprof-format';
+import * as zlib from 'zlib';
 import { decodeProfile } from '../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../src/core/pprof/model';
 import { intFlag, machineLine, mb, ms, parseFlags, table } from './lib/common';
@@ -155,6 +162,20 @@ function child(file: string): void {
   console.log(JSON.stringify(m));
 }
 
+/** Child mode: the pprof-format library's decode of one file (gunzip included, as in ours). */
+function childLibrary(file: string): void {
+  const bytes = fs.readFileSync(file);
+  const t0 = performance.now();
+  const p = PbProfile.decode(zlib.gunzipSync(bytes));
+  const t1 = performance.now();
+  console.log(JSON.stringify({ decodeMs: t1 - t0, samples: p.sample.length, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+}
+
+function library(file: string): { decodeMs: number; maxRssBytes: number } {
+  const out = execFileSync(process.execPath, ['--max-old-space-size=8192', __filename, '--child-library', file], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { decodeMs: number; maxRssBytes: number };
+}
+
 function ours(file: string): Measure {
   const out = execFileSync(process.execPath, ['--max-old-space-size=8192', __filename, '--child', file], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measure;
@@ -181,6 +202,7 @@ function median(xs: number[]): number {
 function main(): void {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(argv[1]);
+  if (argv[0] === '--child-library') return childLibrary(argv[1]);
   const flags = parseFlags(argv, { runs: 'N (default 3)', sizes: 'MB list (default 0.5,10,50)', shape: 'shared|unique|both (default both: shared at every size, unique at 10 MB)' });
   const runs = intFlag(flags, 'runs', 3);
   const sizes = (flags.sizes ?? '0.5,10,50').split(',').map(Number);
@@ -196,8 +218,10 @@ function main(): void {
   const files = cases.map(([shape, size]) => ({ shape, size, file: profileOf(bin, shape, size) }));
 
   const rows: string[][] = [['profile', 'file', 'samples', 'frames', 'nodes', 'ours decode', 'ours model', 'ours total', 'ours CPU', 'ours RSS', 'pprof -top', 'RSS', 'pprof -raw', 'RSS', '-top/ours', '-raw/ours']];
+  const libRows: string[][] = [['profile', 'pprof-format decode', 'RSS', 'ours decode', 'RSS (decode + model)', 'pprof-format/ours']];
   for (const { shape, size, file } of files) {
     const mine: Measure[] = [];
+    const lib: { decodeMs: number; maxRssBytes: number }[] = [];
     const top: { ms: number; maxRssBytes: number }[] = [];
     const raw: { ms: number; maxRssBytes: number }[] = [];
     // Interleaved, so drift of the machine's load falls on all three alike. pprof takes
@@ -205,6 +229,7 @@ function main(): void {
     const n = fs.statSync(file).size > 20 * 1048576 ? 1 : runs;
     for (let r = 0; r < n; r++) {
       mine.push(ours(file));
+      lib.push(library(file));
       top.push(external(go, ['tool', 'pprof', '-top', file]));
       raw.push(external(go, ['tool', 'pprof', '-raw', file]));
     }
@@ -232,11 +257,15 @@ function main(): void {
       `${(topMs / tot).toFixed(1)}x`,
       `${(rawMs / tot).toFixed(1)}x`,
     ]);
+    const libMs = median(lib.map((x) => x.decodeMs));
+    libRows.push([`${shape} ${size} MB`, ms(libMs), mb(Math.max(...lib.map((x) => x.maxRssBytes))), ms(dec), mb(Math.max(...mine.map((x) => x.maxRssBytes))), `${(libMs / dec).toFixed(1)}x`]);
   }
   console.log(`\nmedians of ${runs} runs (1 above 20 MB), each in a fresh process (ours: node, cold JIT; pprof: go tool pprof, which also formats and prints)`);
   console.log(table(rows));
   console.log('frames = location entries over all samples (before inlined expansion); nodes = flame tree nodes');
   console.log('target: a 10 MB profile decoded and modelled in under 1 s, faster than go tool pprof -top');
+  console.log(`\ndecode alone, ours next to the pprof-format library on the same files (medians of the same ${runs} runs, fresh processes)`);
+  console.log(table(libRows));
 }
 
 main();

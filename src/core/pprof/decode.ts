@@ -4,8 +4,10 @@
  *
  * The Profile message is walked here (that walk also validates every length against its
  * enclosing message, which pprof-format's lenient decoder does not do: it silently accepts a
- * truncated buffer). Samples, the hot path, are read straight into typed arrays; the small
- * messages (value types, locations, functions) are decoded by pprof-format.
+ * truncated buffer). Samples, the hot path, are read by hand straight into typed arrays (an
+ * object per sample, as pprof-format builds, makes decoding several times slower: the
+ * `pprof-format` table of test/bench/pprof.ts); the small messages (value types,
+ * locations, functions) are decoded by pprof-format.
  */
 import * as zlib from 'zlib';
 import { Function as PbFunction, Location as PbLocation, ValueType as PbValueType } from 'pprof-format';
@@ -79,6 +81,8 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
     // `debug=1` or a log file should get this message, not a wire-format detail.
     throw new ProfileFormatError('not a pprof profile: the file is neither gzip nor a protobuf Profile');
   }
+  // Sample offsets are kept as int32.
+  if (raw.length > 0x7fffffff) throw new ProfileFormatError('profile too large: more than 2 GB once decompressed');
   try {
     return new Decoder(raw).decode();
   } catch (e) {
@@ -89,8 +93,14 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
 }
 
 function gunzip(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  // The gzip trailer's last 4 bytes are the inflated size (mod 2^32): inflating into one
+  // chunk of that size spares zlib joining many small ones, a copy of the whole output. It
+  // is only a hint (a lie costs one large allocation, capped here; a short one, more chunks).
+  const n = bytes.length;
+  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
+  const chunkSize = Math.max(1 << 16, Math.min(isize + 1, maxBytes + 1, 1 << 28));
   try {
-    return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) throw new ProfileFormatError('truncated gzip stream', { cause: e });
@@ -148,22 +158,6 @@ class Int32Buf {
   }
 }
 
-class Float64Buf {
-  a = new Float64Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-  done(): Float64Array {
-    return this.a.slice(0, this.n);
-  }
-}
-
 /**
  * Ids in profile.proto are uint64 and need not be dense. Ids up to 2^31-1 are kept as they are
  * (Go numbers them 1..N); larger ones get a synthetic id above that range, shared by the
@@ -186,6 +180,8 @@ class IdInterner {
 class IdIndex {
   private arr: Int32Array | undefined;
   private map: Map<number, number> | undefined;
+  /** The array when ids are small, else empty: for a caller's inline lookup of id >= 0. */
+  readonly dense: Int32Array;
   constructor(ids: Int32Array, what: string) {
     let max = 0;
     let min = 0;
@@ -208,6 +204,7 @@ class IdIndex {
         this.map.set(ids[i], i);
       }
     }
+    this.dense = this.arr ?? new Int32Array(0);
   }
   get(id: number): number {
     if (this.arr) return id >= 0 && id < this.arr.length ? this.arr[id] : -1;
@@ -234,15 +231,28 @@ class Decoder {
   private readonly strings: string[] = [];
   private readonly locations: RawLocation[] = [];
   private readonly functions: { id: number; name: number; file: number; startLine: number }[] = [];
-  private readonly sampleLocStart = new Int32Buf();
-  private readonly sampleLocs = new Int32Buf();
-  private readonly values = new Float64Buf();
-  private readonly valueCounts = new Int32Buf();
-  private readonly labelStart = new Int32Buf();
-  private readonly labelKey = new Int32Buf();
-  private readonly labelStr = new Int32Buf();
-  private readonly labelNum = new Float64Buf();
-  private readonly labelUnit = new Int32Buf();
+  /**
+   * Samples are read in two passes. The first walk of the Profile only notes where each
+   * Sample is, bounds its location ids and counts its labels; the second, once the locations
+   * are known, reads them into arrays allocated once from those figures, ids already turned
+   * into location indices. No array grows, is copied, or is mapped again afterwards: at tens
+   * of millions of frames each of those is a pass over hundreds of megabytes.
+   */
+  private readonly sampleRanges = new Int32Buf();
+  private nLocIds = 0;
+  private nLabels = 0;
+  private sampleLocStart = new Int32Array(0);
+  private sampleLocs = new Int32Array(0);
+  private values = new Float64Array(0);
+  private labelStart = new Int32Array(0);
+  private labelKey = new Int32Array(0);
+  private labelStr = new Int32Array(0);
+  private labelNum = new Float64Array(0);
+  private labelUnit = new Int32Array(0);
+  /** Entries written so far in the second pass. */
+  private locN = 0;
+  private valueN = 0;
+  private labelN = 0;
   private readonly text = new TextDecoder('utf-8');
 
   constructor(private readonly buf: Uint8Array) {}
@@ -378,7 +388,7 @@ class Decoder {
         break;
       }
       case 2:
-        this.sample(start, end);
+        this.scanSample(start, end);
         break;
       case 4: {
         this.checkMessage(start, end);
@@ -411,11 +421,71 @@ class Decoder {
     }
   }
 
+  /**
+   * First pass over a Sample: notes its range, bounds its location ids and counts its
+   * labels; the second pass checks every varint in full.
+   */
+  private scanSample(start: number, end: number): void {
+    this.sampleRanges.push(start);
+    this.sampleRanges.push(end);
+    this.pos = start;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 || field === 2) {
+        let n = 1;
+        if (wire === 2) {
+          // At most one varint per byte: a bound, not a count (counting is a pass over
+          // every byte). The location array is cut to the real count at the end.
+          const e = this.lengthEnd(end);
+          n = field === 1 ? e - this.pos : 0;
+          this.pos = e;
+        } else if (wire === 0) {
+          this.varint(end);
+        } else {
+          throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
+        }
+        if (field === 1) this.nLocIds += n;
+      } else if (field === 3 && wire === 2) {
+        this.nLabels++;
+        this.pos = this.lengthEnd(end);
+      } else {
+        this.skip(wire, end);
+      }
+    }
+  }
+
+  /** Second pass: every Sample into the arrays sized by the first. */
+  private readSamples(locIndex: IdIndex, nTypes: number): void {
+    const n = this.sampleRanges.n >> 1;
+    const ranges = this.sampleRanges.a;
+    this.sampleLocStart = new Int32Array(n + 1);
+    this.sampleLocs = new Int32Array(this.nLocIds);
+    // Each sample must have exactly nTypes values (checked below): one more would be written
+    // past its share, but is refused before the next sample is read.
+    this.values = new Float64Array(n * nTypes);
+    this.labelStart = new Int32Array(n + 1);
+    this.labelKey = new Int32Array(this.nLabels);
+    this.labelStr = new Int32Array(this.nLabels);
+    this.labelNum = new Float64Array(this.nLabels);
+    this.labelUnit = new Int32Array(this.nLabels);
+    for (let s = 0; s < n; s++) {
+      this.sampleLocStart[s] = this.locN;
+      this.labelStart[s] = this.labelN;
+      const valuesBefore = this.valueN;
+      this.sample(ranges[2 * s], ranges[2 * s + 1], locIndex);
+      if (this.valueN - valuesBefore !== nTypes) throw new ProfileFormatError(`corrupt profile: sample ${s} has ${this.valueN - valuesBefore} values for ${nTypes} sample types`);
+    }
+    this.sampleLocStart[n] = this.locN;
+    this.labelStart[n] = this.labelN;
+    // A view of the ids read, not a copy: the rest of the bound was never written, so it
+    // was never backed by memory either (a copy would touch and move every id once more).
+    if (this.locN < this.sampleLocs.length) this.sampleLocs = this.sampleLocs.subarray(0, this.locN);
+  }
+
   /** A Sample, read directly: location ids (packed or not), values, labels. */
-  private sample(start: number, end: number): void {
-    this.sampleLocStart.push(this.sampleLocs.n);
-    this.labelStart.push(this.labelKey.n);
-    const valuesBefore = this.values.n;
+  private sample(start: number, end: number, locIndex: IdIndex): void {
     this.pos = start;
     while (this.pos < end) {
       const tag = this.varint(end);
@@ -423,14 +493,14 @@ class Decoder {
       const wire = tag & 7;
       if (field === 1 || field === 2) {
         if (wire === 2 && field === 1) {
-          this.packedIds(this.lengthEnd(end));
+          this.packedIds(this.lengthEnd(end), locIndex);
         } else if (wire === 2) {
           const e = this.lengthEnd(end);
-          while (this.pos < e) this.values.push(this.varint(e));
+          while (this.pos < e) this.values[this.valueN++] = this.varint(e);
         } else if (wire === 0) {
           const v = this.varint(end);
-          if (field === 1) this.sampleLocs.push(this.ids.intern(v));
-          else this.values.push(v);
+          if (field === 1) this.sampleLocs[this.locN++] = this.location(locIndex, this.ids.intern(v));
+          else this.values[this.valueN++] = v;
         } else {
           throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
         }
@@ -440,44 +510,44 @@ class Decoder {
         this.skip(wire, end);
       }
     }
-    this.valueCounts.push(this.values.n - valuesBefore);
+  }
+
+  private location(locIndex: IdIndex, id: number): number {
+    const l = locIndex.get(id);
+    if (l < 0) throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${id}`);
+    return l;
   }
 
   /**
    * Packed location ids, the bulk of a profile's bytes: ids below 2^14 (one or two bytes, all
-   * of Go's but the largest profiles) are read inline, straight into the array.
+   * of Go's but the largest profiles) are read inline and looked up in the dense id table.
    */
-  private packedIds(e: number): void {
+  private packedIds(e: number, locIndex: IdIndex): void {
     const b = this.buf;
     const out = this.sampleLocs;
+    const dense = locIndex.dense;
+    const denseLen = dense.length;
     let p = this.pos;
-    // Room for every id the field can hold (at least one byte each), so no capacity checks.
-    if (out.n + (e - p) > out.a.length) {
-      let cap = out.a.length * 2;
-      while (cap < out.n + (e - p)) cap *= 2;
-      const a = new Int32Array(cap);
-      a.set(out.a.subarray(0, out.n));
-      out.a = a;
-    }
-    const a = out.a;
-    let n = out.n;
+    let n = this.locN;
     while (p < e) {
       const b0 = b[p];
+      let id: number;
       if (b0 < 0x80) {
-        a[n++] = b0;
+        id = b0;
         p++;
-        continue;
-      }
-      if (p + 1 < e && b[p + 1] < 0x80) {
-        a[n++] = (b0 & 0x7f) | (b[p + 1] << 7);
+      } else if (p + 1 < e && b[p + 1] < 0x80) {
+        id = (b0 & 0x7f) | (b[p + 1] << 7);
         p += 2;
-        continue;
+      } else {
+        this.pos = p;
+        id = this.ids.intern(this.varint(e));
+        p = this.pos;
       }
-      this.pos = p;
-      a[n++] = this.ids.intern(this.varint(e));
-      p = this.pos;
+      const l = id >= 0 && id < denseLen ? dense[id] : locIndex.get(id);
+      if (l < 0) throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${id}`);
+      out[n++] = l;
     }
-    out.n = n;
+    this.locN = n;
     this.pos = p;
   }
 
@@ -500,10 +570,11 @@ class Decoder {
       else if (field === 3) n = v;
       else if (field === 4) unit = v;
     }
-    this.labelKey.push(key);
-    this.labelStr.push(str);
-    this.labelNum.push(n);
-    this.labelUnit.push(unit);
+    const i = this.labelN++;
+    this.labelKey[i] = key;
+    this.labelStr[i] = str;
+    this.labelNum[i] = n;
+    this.labelUnit[i] = unit;
   }
 
   private str(i: number, what: string): string {
@@ -516,12 +587,6 @@ class Decoder {
     if (this.sampleTypes.length === 0) throw new ProfileFormatError('profile has no sample types');
     const sampleTypes = this.sampleTypes.map((t) => ({ type: this.str(t.type, 'a sample type'), unit: this.str(t.unit, 'a sample type') }));
     const nTypes = sampleTypes.length;
-    const sampleCount = this.sampleLocStart.n;
-    const counts = this.valueCounts.a;
-    for (let s = 0; s < sampleCount; s++) {
-      if (counts[s] !== nTypes) throw new ProfileFormatError(`corrupt profile: sample ${s} has ${counts[s]} values for ${nTypes} sample types`);
-    }
-
     const functions: FlameFunction[] = this.functions.map((f) => ({ name: this.str(f.name, 'a function name'), file: this.str(f.file, 'a function file'), startLine: f.startLine }));
     const funcIndex = new IdIndex(Int32Array.from(this.functions, (f) => f.id), 'function');
 
@@ -549,22 +614,11 @@ class Decoder {
     locFrameStart[this.locations.length] = frameFunc.n;
 
     const locIndex = new IdIndex(Int32Array.from(this.locations, (l) => l.id), 'location');
-    const sampleLocs = this.sampleLocs.done();
-    for (let i = 0; i < sampleLocs.length; i++) {
-      const l = locIndex.get(sampleLocs[i]);
-      if (l < 0) throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${sampleLocs[i]}`);
-      sampleLocs[i] = l;
-    }
-    const sampleLocStart = new Int32Array(sampleCount + 1);
-    sampleLocStart.set(this.sampleLocStart.a.subarray(0, sampleCount));
-    sampleLocStart[sampleCount] = sampleLocs.length;
-    const labelStart = new Int32Array(sampleCount + 1);
-    labelStart.set(this.labelStart.a.subarray(0, sampleCount));
-    labelStart[sampleCount] = this.labelKey.n;
+    this.readSamples(locIndex, nTypes);
+    const sampleCount = this.sampleRanges.n >> 1;
+    const { sampleLocStart, sampleLocs, labelStart } = this;
 
-    const labelKey = this.labelKey.done();
-    const labelStr = this.labelStr.done();
-    const labelUnit = this.labelUnit.done();
+    const { labelKey, labelStr, labelUnit } = this;
     const nStrings = this.strings.length;
     for (let i = 0; i < labelKey.length; i++) {
       if (labelKey[i] < 0 || labelKey[i] >= nStrings || labelStr[i] < 0 || labelStr[i] >= nStrings || labelUnit[i] < 0 || labelUnit[i] >= nStrings)
@@ -592,11 +646,11 @@ class Decoder {
       sampleCount,
       sampleLocStart,
       sampleLocs,
-      values: this.values.done(),
+      values: this.values,
       labelStart,
       labelKey,
       labelStr,
-      labelNum: this.labelNum.done(),
+      labelNum: this.labelNum,
       labelUnit,
       strings: this.strings,
       comments: this.comments.map((c) => this.str(c, 'a comment')),

@@ -1,7 +1,7 @@
 /**
- * The optimised model (sibling lists, hash maps, prefix reuse, derived line values) against a
- * naive one written for clarity, on random profiles with recursion, inlining, wide nodes
- * (past the sibling-list limit) and several lines per function.
+ * The optimised model (per-node child tables, prefix reuse, sorted walk, derived line values)
+ * against a naive one written for clarity, on random profiles with recursion, inlining, wide
+ * nodes and several lines per function.
  */
 import * as assert from 'assert';
 import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
@@ -17,7 +17,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function randomProfile(seed: number): Profile {
+function randomProfile(seed: number, minSamples = 50): Profile {
   const rand = rng(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const st = new StringTable();
@@ -28,7 +28,7 @@ function randomProfile(seed: number): Profile {
     const nLines = rand() < 0.2 ? 2 + int(2) : 1; // some inlined
     return new Location({ id: i + 1, line: Array.from({ length: nLines }, () => new Line({ functionId: 1 + int(nFuncs), line: 1 + int(6) })) });
   });
-  const samples = Array.from({ length: 50 + int(400) }, () => {
+  const samples = Array.from({ length: minSamples + int(400) }, () => {
     const depth = rand() < 0.05 ? 0 : 1 + int(12);
     // A shared outer part makes prefix reuse kick in.
     const stack = Array.from({ length: depth }, (_, d) => (d < 3 && rand() < 0.7 ? 1 + d : 1 + int(nLocs)));
@@ -125,6 +125,44 @@ describe('pprof flame model against a naive reference', () => {
       const want = naive(p);
       assert.strictEqual(renderTree(fast), renderTree(want), `seed ${seed}`);
       assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(want.tree.total[0]), `seed ${seed}: the other sample type`);
+    }
+  });
+
+  it('builds the same tree on profiles large enough to be walked in sorted order', function () {
+    this.timeout(120_000);
+    // Past 2^14 samples the model walks them sorted by their branching locations.
+    for (let seed = 1; seed <= 4; seed++) {
+      const p = randomProfile(seed * 7919, 20_000);
+      const fast = buildFlameProfile(p, 'fast');
+      checkInvariants(fast);
+      const want = naive(p);
+      assert.strictEqual(renderTree(fast), renderTree(want), `seed ${seed}`);
+      assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(want.tree.total[0]), `seed ${seed}: the other sample type`);
+    }
+  });
+
+  it('gives the same tree, to the array, whatever the order of the samples', () => {
+    for (const [seed, minSamples] of [
+      [3, 50],
+      [11, 20_000],
+    ]) {
+      const p = randomProfile(seed, minSamples);
+      const n = p.sampleCount;
+      const nTypes = p.sampleTypes.length;
+      // The samples reversed, labels dropped (not part of the tree).
+      const sampleLocStart = new Int32Array(n + 1);
+      const sampleLocs = new Int32Array(p.sampleLocs.length);
+      const values = new Float64Array(p.values.length);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const s = n - 1 - i;
+        sampleLocStart[i] = k;
+        for (let j = p.sampleLocStart[s]; j < p.sampleLocStart[s + 1]; j++) sampleLocs[k++] = p.sampleLocs[j];
+        for (let t = 0; t < nTypes; t++) values[i * nTypes + t] = p.values[s * nTypes + t];
+      }
+      sampleLocStart[n] = k;
+      const reversed: Profile = { ...p, sampleLocStart, sampleLocs, values, labelStart: new Int32Array(n + 1) };
+      assert.deepStrictEqual(buildFlameProfile(reversed, 't').tree, buildFlameProfile(p, 't').tree, `seed ${seed}`);
     }
   });
 });

@@ -1,0 +1,198 @@
+/**
+ * Our hand-written Sample reader (two passes, ids resolved while reading) against the
+ * pprof-format library: on every committed profile, on random profiles (labels, inlining,
+ * unsymbolized locations, 64-bit ids, unpacked fields), the Profile must be the one built
+ * from the library's decode in the obvious way; and inputs the library would half-read must
+ * still be refused.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { Function as PbFunction, Label, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import { decodeProfile, ProfileFormatError, type Profile } from '../../../src/core/pprof/decode';
+import type { FlameFunction } from '../../../src/shared/flame';
+import { PROFILES, profilePath } from './support';
+
+function n(v: number | bigint): number {
+  return typeof v === 'number' ? v : Number(BigInt.asIntN(64, v));
+}
+
+/** Our Profile, from pprof-format's decode of the same bytes: slow and obvious. */
+function viaLibrary(bytes: Uint8Array): Profile {
+  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes) : bytes;
+  const pb = PbProfile.decode(raw);
+  const strings = pb.stringTable.strings;
+  const sampleTypes = pb.sampleType.map((t) => ({ type: strings[n(t.type)], unit: strings[n(t.unit)] }));
+  const functions: FlameFunction[] = pb.function.map((f) => ({ name: strings[n(f.name)], file: strings[n(f.filename)], startLine: n(f.startLine) }));
+  const funcIndex = new Map(pb.function.map((f, i) => [n(f.id), i]));
+  const locIndex = new Map(pb.location.map((l, i) => [n(l.id), i]));
+  const locFrameStart: number[] = [];
+  const frameFunc: number[] = [];
+  const frameLine: number[] = [];
+  for (const loc of pb.location) {
+    locFrameStart.push(frameFunc.length);
+    if (loc.line.length === 0) {
+      frameFunc.push(functions.length);
+      functions.push({ name: `0x${BigInt.asUintN(64, BigInt(loc.address)).toString(16)}`, file: '', startLine: 0 });
+      frameLine.push(0);
+    }
+    for (const l of loc.line) {
+      frameFunc.push(funcIndex.get(n(l.functionId)) ?? -1);
+      const line = n(l.line);
+      frameLine.push(line > 0 && line < 2 ** 32 ? line : 0);
+    }
+  }
+  locFrameStart.push(frameFunc.length);
+  const sampleLocStart = [0];
+  const sampleLocs: number[] = [];
+  const values: number[] = [];
+  const labelStart = [0];
+  const labels: Label[] = [];
+  for (const s of pb.sample) {
+    for (const id of s.locationId) sampleLocs.push(locIndex.get(n(id)) ?? -1);
+    for (const v of s.value) values.push(n(v));
+    labels.push(...s.label);
+    sampleLocStart.push(sampleLocs.length);
+    labelStart.push(labels.length);
+  }
+  const def = n(pb.defaultSampleType);
+  const defIndex = def !== 0 ? sampleTypes.findIndex((t) => t.type === strings[def]) : -1;
+  const periodType = pb.periodType && { type: strings[n(pb.periodType.type)], unit: strings[n(pb.periodType.unit)] };
+  return {
+    sampleTypes,
+    defaultType: defIndex >= 0 ? defIndex : sampleTypes.length - 1,
+    ...(periodType ? { periodType } : {}),
+    period: n(pb.period),
+    timeNanos: n(pb.timeNanos),
+    durationNanos: n(pb.durationNanos),
+    functions,
+    locFrameStart: Int32Array.from(locFrameStart),
+    frameFunc: Int32Array.from(frameFunc),
+    frameLine: Int32Array.from(frameLine),
+    sampleCount: pb.sample.length,
+    sampleLocStart: Int32Array.from(sampleLocStart),
+    sampleLocs: Int32Array.from(sampleLocs),
+    values: Float64Array.from(values),
+    labelStart: Int32Array.from(labelStart),
+    labelKey: Int32Array.from(labels, (l) => n(l.key)),
+    labelStr: Int32Array.from(labels, (l) => n(l.str)),
+    labelNum: Float64Array.from(labels, (l) => n(l.num)),
+    labelUnit: Int32Array.from(labels, (l) => n(l.numUnit)),
+    strings,
+    comments: pb.comment.map((c) => strings[n(c)]),
+  };
+}
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+}
+
+/** A random profile as another producer might write it; ids sparse, some past 2^31 or 2^14. */
+function randomProfile(seed: number): Uint8Array {
+  const rand = rng(seed);
+  const int = (k: number) => Math.floor(rand() * k);
+  const st = new StringTable();
+  const bigIds = rand() < 0.3;
+  const id = (i: number): number | bigint => (bigIds && i % 3 === 0 ? 2n ** 40n + BigInt(i) : rand() < 0.5 ? i + 1 : 20000 + i * 7);
+  const nFuncs = 1 + int(40);
+  const funcIds = Array.from({ length: nFuncs }, (_, i) => id(i));
+  const functions = funcIds.map((fid, i) => new PbFunction({ id: fid, name: st.dedup(`pkg.f${i}`), filename: st.dedup(`/src/f${i % 5}.go`), startLine: int(500) }));
+  const nLocs = 1 + int(300);
+  const locIds = Array.from({ length: nLocs }, (_, i) => id(1000 + i));
+  const locations = locIds.map(
+    (lid) =>
+      new Location({
+        id: lid,
+        address: int(2 ** 30),
+        // Some unsymbolized (no line), some inlined (several lines).
+        line: rand() < 0.1 ? [] : Array.from({ length: rand() < 0.2 ? 2 + int(3) : 1 }, () => new Line({ functionId: funcIds[int(nFuncs)], line: int(3000) })),
+      }),
+  );
+  const nTypes = 1 + int(4);
+  const samples = Array.from({ length: int(2000) }, () => {
+    const depth = int(40);
+    const label: Label[] = [];
+    if (rand() < 0.3) label.push(new Label({ key: st.dedup('goroutine'), str: st.dedup(`g${int(5)}`) }));
+    if (rand() < 0.3) label.push(new Label({ key: st.dedup('bytes'), num: int(1 << 20), numUnit: rand() < 0.5 ? st.dedup('bytes') : 0 }));
+    return new Sample({
+      locationId: Array.from({ length: depth }, () => locIds[int(nLocs)]),
+      value: Array.from({ length: nTypes }, () => (rand() < 0.1 ? -int(1000) : rand() < 0.1 ? 2 ** 40 + int(1000) : int(100000))),
+      label,
+    });
+  });
+  const pb = new PbProfile({
+    sampleType: Array.from({ length: nTypes }, (_, t) => new ValueType({ type: st.dedup(`type${t}`), unit: st.dedup('count') })),
+    sample: samples,
+    location: locations,
+    function: functions,
+    periodType: new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }),
+    period: int(1e7),
+    timeNanos: 1_700_000_000_000_000_000n + BigInt(int(1e9)),
+    durationNanos: int(1e10),
+    comment: [st.dedup('generated')],
+    defaultSampleType: rand() < 0.5 ? st.dedup(`type${int(nTypes)}`) : 0,
+    stringTable: st,
+  });
+  const bytes = pb.encode();
+  // Another producer may write repeated fields unpacked: one more sample so encoded.
+  if (rand() < 0.5 && typeof locIds[0] === 'number' && locIds[0] < 128 && nTypes === 1) return Buffer.concat([bytes, Uint8Array.from([0x12, 4, 0x08, locIds[0], 0x10, 7])]);
+  return bytes;
+}
+
+describe('pprof decoding against pprof-format', () => {
+  it('gives the same Profile as pprof-format on every committed profile, gzip and raw', () => {
+    for (const name of PROFILES) {
+      const gz = fs.readFileSync(profilePath(name));
+      const want = viaLibrary(gz);
+      assert.deepStrictEqual(decodeProfile(gz), want, name);
+      assert.deepStrictEqual(decodeProfile(zlib.gunzipSync(gz)), want, `${name} raw`);
+    }
+  });
+
+  it('gives the same Profile as pprof-format on 300 random profiles', function () {
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 300; seed++) {
+      const bytes = randomProfile(seed);
+      assert.deepStrictEqual(decodeProfile(bytes), viaLibrary(bytes), `seed ${seed}`);
+      assert.deepStrictEqual(decodeProfile(zlib.gzipSync(bytes)), viaLibrary(bytes), `seed ${seed} gzip`);
+    }
+  });
+
+  it('refuses what pprof-format would half-read: truncated samples, unknown locations, wrong value counts', () => {
+    const refused = (bytes: Uint8Array, want: RegExp, what: string): void =>
+      assert.throws(
+        () => decodeProfile(bytes),
+        (e: unknown) => e instanceof ProfileFormatError && want.test(e.message),
+        what,
+      );
+    const st = new StringTable();
+    const base = {
+      sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })],
+      function: [new PbFunction({ id: 1, name: st.dedup('main.main') })],
+      location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
+      stringTable: st,
+    };
+    const ok = new PbProfile({ ...base, sample: [new Sample({ locationId: [1, 1, 1], value: [5] })] }).encode();
+    assert.strictEqual(decodeProfile(ok).sampleCount, 1);
+    refused(new PbProfile({ ...base, sample: [new Sample({ locationId: [1, 2], value: [5] })] }).encode(), /unknown location 2/, 'unknown location');
+    refused(new PbProfile({ ...base, sample: [new Sample({ locationId: [1], value: [5, 6] })] }).encode(), /has 2 values for 1 sample types/, 'two values');
+    refused(new PbProfile({ ...base, sample: [new Sample({ locationId: [1], value: [] })] }).encode(), /has 0 values for 1 sample types/, 'no value');
+    // A Sample whose packed ids end inside a varint: the length fits its message, the ids do not.
+    const cut = Buffer.concat([ok, Uint8Array.from([0x12, 5, 0x0a, 1, 0x81, 0x10, 1])]);
+    refused(cut, /corrupt profile/, 'varint cut at the end of the packed field');
+    // Every cut inside the samples of a large profile.
+    const raw = zlib.gunzipSync(fs.readFileSync(profilePath('heap')));
+    for (let end = 1; end < Math.min(raw.length, 4000); end += 7) {
+      let r: Profile | undefined;
+      try {
+        r = decodeProfile(raw.subarray(0, end));
+      } catch (e) {
+        assert.ok(e instanceof ProfileFormatError, `heap raw[:${end}]: ${String(e)}`);
+      }
+      assert.strictEqual(r, undefined, `heap raw[:${end}] is refused`);
+    }
+  });
+});
