@@ -25,7 +25,7 @@ die() { printf 'bpftrace: ERROR: %s\n' "$*" >&2; exit 1; }
 # `--info` writes to stderr; read it whole (grep -q would close the pipe early under pipefail).
 has_offsets() { local info; info="$("$1" --info 2>&1 || true)"; [[ "$info" =~ bfd:[[:space:]]*yes ]]; }
 
-if [ -x "$LAUNCHER" ] && has_offsets "$LAUNCHER"; then
+if [ -x "$LAUNCHER" ] && [ -x "$PREFIX/bpftrace" ] && has_offsets "$LAUNCHER"; then
   say "present: $LAUNCHER ($("$LAUNCHER" --version 2>/dev/null))"
   exit 0
 fi
@@ -67,12 +67,17 @@ mv "$PREFIX.new" "$PREFIX"
 
 lib="$PREFIX/root/usr/lib/x86_64-linux-gnu"
 [ -x "$lib/ld-linux-x86-64.so.2" ] && [ -x "$PREFIX/root/usr/bin/bpftrace" ] || die "the unpacked packages lack bpftrace or the dynamic loader"
+# Two identical launchers: one on PATH, and one inside the prefix, which golab mounts into the
+# sidecar container that probes processes of other containers (any image: the prefix brings its
+# own C library).
 mkdir -p "$(dirname "$LAUNCHER")"
-cat > "$LAUNCHER" <<LAUNCH
+for f in "$PREFIX/bpftrace" "$LAUNCHER"; do
+  cat > "$f" <<LAUNCH
 #!/bin/sh
 # Debian $SUITE's bpftrace on its own C library, unpacked by golab's lab/bpftrace/install.sh.
 exec "$lib/ld-linux-x86-64.so.2" --argv0 bpftrace --library-path "$lib:$PREFIX/root/lib/x86_64-linux-gnu" "$PREFIX/root/usr/bin/bpftrace" "\$@"
 LAUNCH
-chmod 755 "$LAUNCHER"
+  chmod 755 "$f"
+done
 has_offsets "$LAUNCHER" || die "$LAUNCHER does not report uprobe offset support: $("$LAUNCHER" --info 2>&1 | grep -E 'version|bfd' | tr '\n' ' ')"
 say "installed $("$LAUNCHER" --version) at $LAUNCHER (files in $PREFIX)"

@@ -2,11 +2,18 @@
  * `golab probe`: uprobes on Go functions of a running process or of a binary it starts, with a
  * live table of call counts and latencies, and final percentiles per function at the end.
  */
+import * as path from 'path';
+import { CONFIG_DEFAULTS } from '../core/config';
+import { removeLeftovers } from '../core/lab/cleanup';
+import { connectDocker } from '../core/lab/docker';
+import { LabError } from '../core/lab/errors';
+import { ensureImage } from '../core/lab/goTest';
 import type { FunctionStats } from '../core/probes/events';
 import { formatTable } from '../core/probes/format';
 import { packPatterns, PROBE_PACKS } from '../core/probes/packs';
 import { ProbeError, type ProbeResult, type ProbeRun } from '../core/probes/session';
 import { ENGINE_CHOICES, type EngineChoice, removeStaleProbeSessions, startProbes } from '../core/probes/start';
+import { SidecarSession } from '../core/probes/sidecar';
 import { SymbolError } from '../core/probes/symbols';
 import type { CommandContext, CommandResult } from './check';
 import { EXIT, InputError, UsageError } from './errors';
@@ -19,6 +26,7 @@ type Format = (typeof FORMATS)[number];
 export function probeHelp(): string {
   return `Usage: golab probe --pid PID --func REGEX [--func REGEX...] [--pack NAME...] [flags]
        golab probe --func REGEX [flags] -- BINARY [ARGS...]
+       golab probe --container NAME [--pid PID] --func REGEX [flags]
 
 Counts calls of Go functions and measures their latency with uprobes, without stopping the
 program: on the function's entry and on each of its RET instructions (never uretprobes,
@@ -29,6 +37,11 @@ main.work, 'main\\.(\\*Server)\\..*'. Inlined functions have no symbol: build wi
 Flags:
   --pid PID            attach to a running process
   -- BINARY ARGS...    start BINARY with ARGS (its output goes to stderr) and probe it
+  --container NAME     probe a process of a running container (its main process, or
+                       --pid PID in the container's PID namespace): bpftrace runs in a
+                       sidecar container sharing that namespace, from the lab image, with
+                       the bpftrace of lab/bpftrace/install.sh; only Docker is needed
+  --base-image IMAGE   the lab base image of the sidecar (default: auto)
   --func REGEX         function(s) to probe (repeatable)
   --pack NAME          built-in probes that need no function of yours (repeatable):
 ${Object.values(PROBE_PACKS)
@@ -97,6 +110,8 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
       duration: { type: 'string' },
       engine: { type: 'string', default: 'auto' },
       bpftrace: { type: 'string' },
+      container: { type: 'string' },
+      'base-image': { type: 'string' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -121,33 +136,37 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
       throw new UsageError(`--func "${p}" is not a valid regular expression`, 'probe');
     }
   }
-  if ((v.pid === undefined) === (command.length === 0)) throw new UsageError('give either --pid PID or -- BINARY [ARGS...]', 'probe');
+  if (v.container !== undefined) {
+    if (command.length > 0) throw new UsageError('--container probes a process already running in a container: no -- BINARY', 'probe');
+    if (engine === 'tracefs') throw new UsageError('--container runs bpftrace in a sidecar container: --engine tracefs is not available there', 'probe');
+  } else if ((v.pid === undefined) === (command.length === 0)) throw new UsageError('give either --pid PID, --container NAME or -- BINARY [ARGS...]', 'probe');
   const pid = v.pid === undefined ? undefined : Number(v.pid);
   if (pid !== undefined && (!Number.isInteger(pid) || pid <= 0)) throw new UsageError(`--pid wants a process id, got "${v.pid}"`, 'probe');
   const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
   if (v.duration !== undefined && durationMs === undefined) throw new UsageError(`--duration wants a duration like 10s or 2m, got "${v.duration}"`, 'probe');
 
+  const onSnapshot = (stats: FunctionStats[]) => {
+    if (format === 'text') ctx.stderr?.(`\n${formatTable(stats)}`);
+  };
   let session: ProbeRun;
   try {
     // Probes of a golab killed with SIGKILL would otherwise stay attached (and slow the binary).
     removeStaleProbeSessions();
-    session = await startProbes({
+    session = v.container !== undefined ? await startInContainer(v.container, pid, v['base-image'], patterns, onSnapshot, ctx) : await startProbes({
       engine,
       ...(v.bpftrace ? { bpftrace: v.bpftrace } : {}),
       onNotice: (m) => ctx.stderr?.(`golab: ${m}\n`),
       patterns,
       ...(pid !== undefined ? { pid } : { binary: command[0], args: command.slice(1) }),
       onOutput: (t) => ctx.stderr?.(t),
-      onSnapshot: (stats) => {
-        if (format === 'text') ctx.stderr?.(`\n${formatTable(stats)}`);
-      },
+      onSnapshot,
     });
   } catch (e) {
-    if (e instanceof ProbeError || e instanceof SymbolError) throw new InputError(e.message);
+    if (e instanceof ProbeError || e instanceof SymbolError || e instanceof LabError) throw new InputError(e.message);
     throw e;
   }
   for (const m of session.misses) ctx.stderr?.(`golab: ${m.message}\n`);
-  ctx.stderr?.(`golab: probing ${session.targets.map((t) => t.name).join(', ')} in PID ${session.pid} with ${session.engine}${format === 'text' ? ' (Ctrl+C to stop)' : ''}\n`);
+  ctx.stderr?.(`golab: probing ${session.targets.map((t) => t.name).join(', ')} in PID ${session.pid}${v.container !== undefined ? ` of container ${v.container} (sidecar ${(session as SidecarSession).name})` : ''} with ${session.engine}${format === 'text' ? ' (Ctrl+C to stop)' : ''}\n`);
 
   let interrupted = false;
   let wake: () => void = () => undefined;
@@ -170,6 +189,16 @@ export async function runProbeCommand(argv: readonly string[], ctx: CommandConte
   const result = await session.stop();
   unregister();
   return { exitCode: interrupted ? EXIT.interrupted : EXIT.ok, ...render(result, format, interrupted) };
+}
+
+/** Probes a process of a running container from a sidecar (the lab image, with Go, runs bpftrace). */
+async function startInContainer(container: string, pid: number | undefined, baseImage: string | undefined, patterns: string[], onSnapshot: (s: FunctionStats[]) => void, ctx: CommandContext): Promise<SidecarSession> {
+  const conn = await connectDocker({ env: ctx.env });
+  // Sidecars of a killed golab would otherwise keep their probes attached.
+  const removed = await removeLeftovers(conn.docker);
+  if (removed > 0) ctx.stderr?.(`golab: removed ${removed} lab container(s) left by an earlier run\n`);
+  const image = await ensureImage(conn, { baseImage: baseImage ?? CONFIG_DEFAULTS.lab.baseImage, labDir: path.join(ctx.extensionRoot, 'lab') }, (p) => ctx.stderr?.(`golab: ${p.message}\n`));
+  return SidecarSession.start({ conn, container, ...(pid !== undefined ? { pid } : {}), patterns, image, onSnapshot });
 }
 
 function render(result: ProbeResult, format: Format, interrupted: boolean): { stdout: string; trailer: string } {

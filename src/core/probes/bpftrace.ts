@@ -60,6 +60,13 @@ export const COUNT_INTERVAL_MS = 250;
  */
 export const MAX_IN_FLIGHT = 65_536;
 
+/**
+ * Which process counts: its PID as bpftrace sees it (bpftrace on the host), or its PID in the
+ * initial namespace read from the task (bpftrace in a container: there its `pid` builtin is
+ * namespace-relative, and for threads not even the process's).
+ */
+export type ProcessFilter = { pid: number } | { hostTgid: number };
+
 /** What the script prints once its probes are attached. */
 export const READY = 'golab-ready';
 
@@ -72,12 +79,12 @@ const hex = (n: number) => `0x${n.toString(16)}`;
  * RETs, survives the stack being copied, and tells recursive frames apart. Map names carry the
  * `golab_` prefix so that bpftrace's own dump at exit is recognisable and cleared first.
  */
-export function bpftraceScript(binary: string, targets: readonly ProbeTarget[], pid: number, intervalMs = COUNT_INTERVAL_MS): string {
+export function bpftraceScript(binary: string, targets: readonly ProbeTarget[], process: ProcessFilter, intervalMs = COUNT_INTERVAL_MS): string {
   const key = `reg("r14"), *(uint64 *)(reg("r14") + 8) - reg("sp")`;
   // A predicate rather than `bpftrace -p`: with -p bpftrace quits as soon as the process does,
   // before its final count print, and the last calls would be lost. The uprobes fire in every
   // process running the binary; only this one's calls count.
-  const only = `/pid == ${pid}/`;
+  const only = 'pid' in process ? `/pid == ${process.pid}/` : `/curtask->tgid == ${process.hostTgid}/`;
   const lines = [
     `config = { max_map_keys = ${MAX_IN_FLIGHT} }`,
     // BEGIN runs once every probe is attached (bpftrace's "attached_probes" line comes before
@@ -182,7 +189,7 @@ export function writeScript(text: string): string {
   return file;
 }
 
-/** The live side of a bpftrace process: parses its output into stats as it arrives. */
+/** The live side of a bpftrace run (a local process or one in a container): parses its output into stats as it arrives. */
 export class BpftraceReader {
   readonly acc: StatsAccumulator;
   lost = 0;
@@ -190,37 +197,36 @@ export class BpftraceReader {
   private rest = '';
   private attachedResolve!: () => void;
   private attachedReject!: (e: Error) => void;
+  private resolveExited!: (code: number | null) => void;
   /** Settles once bpftrace says its probes are attached (or rejects when it dies first). */
   readonly attached = new Promise<void>((resolve, reject) => {
     this.attachedResolve = resolve;
     this.attachedReject = reject;
   });
-  readonly exited: Promise<number | null>;
+  /** Settles with the exit code once all of bpftrace's output has been read. */
+  readonly exited = new Promise<number | null>((resolve) => (this.resolveExited = resolve));
 
-  constructor(
-    readonly proc: ChildProcess,
-    names: readonly string[],
-  ) {
+  constructor(names: readonly string[]) {
     this.acc = new StatsAccumulator(names, [], undefined, performance.now());
-    proc.stdout?.on('data', (b: Buffer) => this.take(b.toString()));
-    proc.stderr?.on('data', (b: Buffer) => {
-      // Bounded: a flood of warnings must not grow without end.
-      if (this.stderr.length < 64 * 1024) this.stderr += b.toString();
-    });
-    this.exited = new Promise((resolve) => {
-      proc.on('error', (e) => {
-        this.attachedReject(e);
-        resolve(null);
-      });
-      // 'close', not 'exit': only then has all of stdout (the final counts) been read.
-      proc.on('close', (code) => {
-        this.take('\n');
-        this.attachedReject(new Error('bpftrace exited before attaching'));
-        resolve(code);
-      });
-    });
     // Not an unhandled rejection when nobody waits for the attach any more.
     this.attached.catch(() => undefined);
+  }
+
+  /** Output of bpftrace, as it arrives. */
+  out(text: string): void {
+    this.take(text);
+  }
+
+  /** Diagnostics of bpftrace. Bounded: a flood of warnings must not grow without end. */
+  err(text: string): void {
+    if (this.stderr.length < 64 * 1024) this.stderr += text;
+  }
+
+  /** bpftrace is gone and its output fully read. */
+  end(code: number | null, error?: Error): void {
+    this.take('\n');
+    this.attachedReject(error ?? new Error('bpftrace exited before attaching'));
+    this.resolveExited(code);
   }
 
   private take(text: string): void {
@@ -243,18 +249,18 @@ export class BpftraceReader {
 }
 
 /** Starts bpftrace on `pid` with the script for `targets`. */
-export function spawnBpftrace(info: BpftraceInfo, binary: string, targets: readonly ProbeTarget[], pid: number): { reader: BpftraceReader; script: string } {
-  const script = writeScript(bpftraceScript(binary, targets, pid));
+export function spawnBpftrace(info: BpftraceInfo, binary: string, targets: readonly ProbeTarget[], pid: number): { reader: BpftraceReader; proc: ChildProcess; script: string } {
+  const script = writeScript(bpftraceScript(binary, targets, { pid }));
   // stdout is a pipe: if golab dies, bpftrace's next count print (every 250 ms) hits a closed
   // pipe and it exits, detaching its probes; a leftover is also found by its script's name.
   const proc = spawn(info.path, ['-f', 'json', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return {
-    reader: new BpftraceReader(
-      proc,
-      targets.map((t) => t.name),
-    ),
-    script,
-  };
+  const reader = new BpftraceReader(targets.map((t) => t.name));
+  proc.stdout?.setEncoding('utf8').on('data', (t: string) => reader.out(t));
+  proc.stderr?.setEncoding('utf8').on('data', (t: string) => reader.err(t));
+  proc.on('error', (e) => reader.end(null, e));
+  // 'close', not 'exit': only then has all of stdout (the final counts) been read.
+  proc.on('close', (code) => reader.end(code));
+  return { reader, proc, script };
 }
 
 /** PIDs of bpftrace processes whose golab owner is gone (their script names carry its PID). */
@@ -296,6 +302,7 @@ export class BpftraceSession implements ProbeRun {
 
   private constructor(
     private readonly reader: BpftraceReader,
+    private readonly proc: ChildProcess,
     private readonly script: string,
     readonly targets: ProbeTarget[],
     readonly misses: ProbeMiss[],
@@ -315,7 +322,7 @@ export class BpftraceSession implements ProbeRun {
     let child: ChildProcess | undefined;
     let pid = opts.pid ?? 0;
     if (opts.binary !== undefined) ({ child, pid } = await spawnStopped(binary, opts.args ?? [], opts.onOutput));
-    const { reader, script } = spawnBpftrace(info, binary, targets, pid);
+    const { reader, proc, script } = spawnBpftrace(info, binary, targets, pid);
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -323,7 +330,7 @@ export class BpftraceSession implements ProbeRun {
       });
       await Promise.race([reader.attached, timeout]);
     } catch (e) {
-      await killAndWait(reader.proc);
+      await killAndWait(proc);
       fs.rmSync(script, { force: true });
       if (child) {
         child.kill('SIGKILL');
@@ -336,7 +343,7 @@ export class BpftraceSession implements ProbeRun {
     }
     // Probes are on: let a started target run its first instruction.
     if (child) process.kill(pid, 'SIGCONT');
-    const session = new BpftraceSession(reader, script, targets, misses, pid, child, info);
+    const session = new BpftraceSession(reader, proc, script, targets, misses, pid, child, info);
     session.listen(opts);
     return session;
   }
@@ -373,7 +380,7 @@ export class BpftraceSession implements ProbeRun {
   private async doStop(): Promise<ProbeResult> {
     clearInterval(this.timer);
     clearInterval(this.exitPoll);
-    const proc = this.reader.proc;
+    const proc = this.proc;
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGINT');
       // bpftrace drains its buffers and runs END (the final counts) before exiting.

@@ -19,7 +19,7 @@ const INFO_023 = 'System\n  OS: Linux 6.18.44\n  Arch: x86_64\nBuild\n  version:
 
 describe('probes: bpftrace engine', () => {
   describe('bpftraceScript', () => {
-    const script = bpftraceScript('/tmp/w/workload', targets, 4242, 250);
+    const script = bpftraceScript('/tmp/w/workload', targets, { pid: 4242 }, 250);
 
     it('puts one uprobe on each entry (after the stack check) and one on every RET, filtered to the PID', () => {
       assert.match(script, /^uprobe:\/tmp\/w\/workload:0x4b9820 \/pid == 4242\/ \{ @golab_start\[0, /m);
@@ -42,8 +42,14 @@ describe('probes: bpftrace engine', () => {
       assert.ok(script.includes(`BEGIN { printf("${READY}\\n"); }`));
     });
 
+    it('in a container, filters on the task PID of the initial namespace (bpftrace pid is namespace-relative there)', () => {
+      const s = bpftraceScript('/proc/1/root/app/server', targets, { hostTgid: 6336 });
+      assert.match(s, /^uprobe:\/proc\/1\/root\/app\/server:0x4b9820 \/curtask->tgid == 6336\/ \{/m);
+      assert.doesNotMatch(s, /\/pid == /);
+    });
+
     it('a function without RET (it never returns) gets only its entry probe', () => {
-      const s = bpftraceScript('/b', [{ name: 'main.loop', address: 0x10, entry: 0x10, returns: [] }], 1);
+      const s = bpftraceScript('/b', [{ name: 'main.loop', address: 0x10, entry: 0x10, returns: [] }], { pid: 1 });
       assert.strictEqual(s.match(/^uprobe:/gm)?.length, 1);
     });
   });
