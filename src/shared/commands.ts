@@ -19,6 +19,8 @@ export const COMMAND_IDS = [
   'golab.deleteProfileRun',
   'golab.tuneGc',
   'golab.probeFunction',
+  'golab.probeContainer',
+  'golab.stopContainerProbes',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

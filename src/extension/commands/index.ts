@@ -3,6 +3,7 @@ import type { CommandId } from '../../shared/commands';
 import type { CommandFactory } from '../context';
 import { analyzeWorkspace } from './analyzeWorkspace';
 import { probeFunction } from './probe';
+import { probeContainer, stopContainerProbes } from './probeContainer';
 import { compareProfiles, deleteProfileRun, openProfile, profile, profileTest, toggleProfileAnnotations } from './profile';
 import { profileProgram } from './profileProgram';
 import { raceRun, raceTest } from './raceRun';
@@ -27,4 +28,6 @@ export const COMMANDS: Record<CommandId, CommandFactory> = {
   'golab.deleteProfileRun': deleteProfileRun,
   'golab.tuneGc': tuneGc,
   'golab.probeFunction': probeFunction,
+  'golab.probeContainer': probeContainer,
+  'golab.stopContainerProbes': stopContainerProbes,
 };

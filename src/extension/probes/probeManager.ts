@@ -15,7 +15,9 @@ import { formatInline } from '../../core/probes/format';
 import type { FunctionStats } from '../../core/probes/events';
 import { packPatterns } from '../../core/probes/packs';
 import { ProbeError, type ProbeRun } from '../../core/probes/session';
+import { SidecarSession } from '../../core/probes/sidecar';
 import { startProbes } from '../../core/probes/start';
+import type { DockerConnection } from '../../core/lab/docker';
 import type { ProbeTarget } from '../../core/probes/symbols';
 import type { DelveAdapterFactory } from './delve';
 import { GOLAB_DEBUG_TYPE } from './delve';
@@ -74,7 +76,15 @@ class StatsItem extends vscode.TreeItem {
   }
 }
 
-type Entry = { probe?: ProbeRun; pid?: number; stats: FunctionStats[]; starting?: Promise<void> };
+/** A process in a container, probed from a sidecar (no debug session). */
+interface ContainerTarget {
+  conn: DockerConnection;
+  id: string;
+  name: string;
+  image: string;
+}
+
+type Entry = { probe?: ProbeRun; pid?: number; stats: FunctionStats[]; starting?: Promise<void>; container?: ContainerTarget };
 
 export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -182,6 +192,7 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
     const result = await entry?.probe?.stop();
     if (result) this.log.info(`probes detached; final: ${result.functions.map((f) => `${f.name} ${formatInline(f)}`).join('; ')}`);
     if (this.sessions.size === 0) void vscode.commands.executeCommand('setContext', 'golab.probing', false);
+    if (![...this.sessions.values()].some((e) => e.container)) void vscode.commands.executeCommand('setContext', 'golab.probingContainer', false);
     this.changed.fire();
     this.render();
   }
@@ -191,6 +202,10 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
     this.added.add(pattern);
     if (where) this.declared.set(where.name, { file: where.file, line: where.line });
     for (const [id, entry] of this.sessions) {
+      if (entry.container) {
+        await this.restartContainer(id, entry);
+        continue;
+      }
       const session = vscode.debug.activeDebugSession?.id === id ? vscode.debug.activeDebugSession : undefined;
       if (session) await this.attach(session, entry);
     }
@@ -205,10 +220,84 @@ export class ProbeManager implements vscode.TreeDataProvider<StatsItem>, vscode.
         await entry.probe?.stop();
         entry.probe = undefined;
         entry.stats = [];
-      } else if (session) await this.attach(session, entry);
+        if (entry.container) this.sessions.delete(id);
+      } else if (entry.container) await this.restartContainer(id, entry);
+      else if (session) await this.attach(session, entry);
     }
     this.changed.fire();
     this.render();
+  }
+
+  /**
+   * Probes the process of a running container (its main process) from a sidecar container,
+   * with the same patterns as debug sessions; shown in the view until stopped or the container
+   * exits. Throws (a ProbeError saying what is missing) when the probes cannot be attached.
+   */
+  async attachContainer(target: ContainerTarget): Promise<void> {
+    const key = `container:${target.id}`;
+    await this.stopContainer(key);
+    if (this.patterns().length === 0) throw new Error('no function to probe: add one with golab.probes or Probe Function at Cursor');
+    const entry: Entry = { stats: [], container: target };
+    this.sessions.set(key, entry);
+    try {
+      await this.startContainer(key, entry);
+    } catch (e) {
+      this.sessions.delete(key);
+      throw e;
+    }
+  }
+
+  private async startContainer(key: string, entry: Entry): Promise<void> {
+    const target = entry.container;
+    if (!target) return;
+    const probe = await SidecarSession.start({
+      conn: target.conn,
+      container: target.id,
+      patterns: this.patterns(),
+      image: target.image,
+      onSnapshot: (stats) => {
+        entry.stats = stats;
+        this.changed.fire();
+        this.render();
+      },
+    });
+    entry.probe = probe;
+    for (const m of probe.misses) void vscode.window.showWarningMessage(`Go Lab: ${m.message}`);
+    this.log.info(`probes attached to container ${target.name} from sidecar ${probe.name}: ${probe.targets.map((t) => t.name).join(', ')}`);
+    void vscode.commands.executeCommand('setContext', 'golab.probing', true);
+    void vscode.commands.executeCommand('setContext', 'golab.probingContainer', true);
+    // The container exiting ends its probes (and removes the sidecar).
+    void probe.ended.then(() => {
+      if (this.sessions.get(key)?.probe === probe) void this.onEnd(key);
+    });
+    this.changed.fire();
+  }
+
+  private async restartContainer(key: string, entry: Entry): Promise<void> {
+    await entry.probe?.stop();
+    entry.probe = undefined;
+    try {
+      await this.startContainer(key, entry);
+    } catch (e) {
+      this.sessions.delete(key);
+      void vscode.window.showErrorMessage(`Go Lab: cannot probe container ${entry.container?.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async stopContainer(key: string): Promise<void> {
+    if (this.sessions.has(key)) await this.onEnd(key);
+  }
+
+  /** Stops the probes of every container (the view's stop button); resolves with how many. */
+  async stopContainers(): Promise<number> {
+    const keys = [...this.sessions.entries()].filter(([, e]) => e.container).map(([k]) => k);
+    for (const k of keys) await this.stopContainer(k);
+    return keys.length;
+  }
+
+  /** Whether any function is to be probed (setting or added). */
+  hasPatterns(): boolean {
+    return this.patterns().length > 0;
   }
 
   /** Whether `pattern` was added with the command (the CodeLens offers to remove it). */

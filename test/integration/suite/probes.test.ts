@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GolabApi } from '../../../src/extension/main';
+import { assertNoLabContainers, requireDocker } from './labSupport';
 
 function uprobeEvents(): string {
   return fs.readFileSync('/sys/kernel/tracing/uprobe_events', 'utf8');
@@ -135,5 +136,42 @@ describe('eBPF probes on a Go debug session', function () {
       program.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('probes the main process of a running container from a sidecar (Probe Go Process in Container), and Stop removes the sidecar', async () => {
+    requireDocker();
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    // An image the lab already made (the lab suites before this one need it too); the workload is static.
+    const image = execFileSync('docker', ['images', 'golab-lab', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' }).trim().split('\n')[0];
+    assert.ok(image, 'no golab-lab image: the lab suites that run first make it');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-ctr-'));
+    fs.chmodSync(dir, 0o755);
+    const repo = ext.extensionPath;
+    execFileSync('go', ['build', '-gcflags=all=-l', '-o', path.join(dir, 'workload'), '.'], { cwd: path.join(repo, 'test', 'fixtures', 'probes', 'workload'), env: { ...process.env, CGO_ENABLED: '0' } });
+    const name = `golab-it-target-${process.pid}`;
+    execFileSync('docker', ['run', '-d', '--name', name, '--label', 'golab=1', '--network', 'none', '-v', `${dir}:/app:ro`, image, '/app/workload', '-n', '0', '-sleeps', '100000', '-sleep', '5ms']);
+    const config = vscode.workspace.getConfiguration('golab');
+    await config.update('probes', ['^main\\.sleepy$'], vscode.ConfigurationTarget.Global);
+    try {
+      assert.strictEqual(await vscode.commands.executeCommand('golab.probeContainer', name), name);
+      let calls = 0;
+      for (let i = 0; i < 100 && calls < 20; i++) {
+        calls = ext.exports.probes.current().find((s) => s.name === 'main.sleepy')?.calls ?? 0;
+        if (calls < 20) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(calls >= 20, `main.sleepy counted ${calls} times in the container`);
+      assert.deepStrictEqual(ext.exports.probes.engines(), ['bpftrace']);
+      assert.notStrictEqual(execFileSync('docker', ['ps', '-q', '--filter', 'label=golab.probe.target'], { encoding: 'utf8' }).trim(), '', 'no sidecar runs');
+      assert.strictEqual(await vscode.commands.executeCommand('golab.stopContainerProbes'), 1);
+      assert.strictEqual(ext.exports.probes.attachedCount, 0);
+      assert.strictEqual(execFileSync('docker', ['ps', '-aq', '--filter', 'label=golab.probe.target'], { encoding: 'utf8' }).trim(), '', 'the sidecar outlived Stop');
+      assert.match(execFileSync('docker', ['inspect', '-f', '{{.State.Running}}', name], { encoding: 'utf8' }), /true/, 'probing stopped the target');
+    } finally {
+      await config.update('probes', undefined, vscode.ConfigurationTarget.Global);
+      execFileSync('docker', ['rm', '-f', name]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assertNoLabContainers();
   });
 });
