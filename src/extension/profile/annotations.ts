@@ -10,6 +10,11 @@ import type { ProfileKind, ProfileRunManifest } from '../../core/lab/profile';
 import { decodeProfile } from '../../core/pprof/decode';
 import { lineCosts } from '../../core/pprof/lines';
 import type { SourceMapper } from './flameWebview';
+import { sourceMapperFor } from './panels';
+
+/** workspaceState keys: the run shown and whether annotations are on survive a reload of the window. */
+const RUN_KEY = 'golab.annotations.run';
+const ENABLED_KEY = 'golab.annotations.enabled';
 
 /** The sample type shown per profile kind, and how it is named on the line. */
 const SHOWN: Record<ProfileKind, { type: string; label: string }> = {
@@ -52,7 +57,10 @@ export class ProfileAnnotations implements vscode.Disposable {
   private enabled = true;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly state?: vscode.Memento,
+  ) {
     this.subscription = vscode.Disposable.from(
       vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -111,11 +119,33 @@ export class ProfileAnnotations implements vscode.Disposable {
     }
     this.notes = notes;
     this.enabled = true;
+    void this.state?.update(RUN_KEY, dir);
+    void this.state?.update(ENABLED_KEY, true);
     this.render();
+  }
+
+  /**
+   * Shows the annotations of the run shown before the window was reloaded, unless its folder
+   * was deleted meanwhile (then nothing is shown and the memory of it is dropped).
+   */
+  restore(): void {
+    const dir = this.state?.get<string>(RUN_KEY);
+    if (!dir) return;
+    let manifest: ProfileRunManifest;
+    try {
+      manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ProfileRunManifest;
+    } catch {
+      void this.state?.update(RUN_KEY, undefined);
+      return;
+    }
+    const enabled = this.state?.get<boolean>(ENABLED_KEY) ?? true;
+    this.setRun(dir, manifest, sourceMapperFor(dir));
+    if (!enabled) this.toggle();
   }
 
   toggle(): boolean {
     this.enabled = !this.enabled;
+    void this.state?.update(ENABLED_KEY, this.enabled);
     this.render();
     return this.enabled;
   }

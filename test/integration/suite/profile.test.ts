@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GolabApi } from '../../../src/extension/main';
+import { ProfileAnnotations } from '../../../src/extension/profile/annotations';
 import { assertNoLabContainers, requireDocker, runAndRecord } from './labSupport';
 
 interface ProfileRun {
@@ -63,6 +64,47 @@ describe('profiling in VS Code', function () {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === 'golab.profileViewer', `active tab: ${tab?.label}`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('brings the annotations of the last run back after a reload (workspace state), off if they were off, nothing for a deleted run', async () => {
+    assert.ok(run);
+    const hot = path.join(folder().fsPath, 'hot', 'hot.go');
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    const shown = ext?.exports.annotations.noteAt(hot, 11);
+    assert.ok(shown);
+    // A fresh instance on a copy of the state the window had, as after "Reload Window".
+    const state = new Map<string, unknown>([['golab.annotations.run', run.dir], ['golab.annotations.enabled', true]]);
+    const memento: vscode.Memento = {
+      keys: () => [...state.keys()],
+      get: <T>(key: string, fallback?: T) => (state.has(key) ? (state.get(key) as T) : fallback) as T,
+      update: (key: string, value: unknown) => {
+        if (value === undefined) state.delete(key);
+        else state.set(key, value);
+        return Promise.resolve();
+      },
+    };
+    const log = vscode.window.createOutputChannel('golab annotations test', { log: true });
+    const restored = new ProfileAnnotations(log, memento);
+    try {
+      restored.restore();
+      assert.strictEqual(restored.noteAt(hot, 11), shown);
+      assert.ok(restored.isEnabled);
+      restored.toggle();
+      assert.strictEqual(state.get('golab.annotations.enabled'), false);
+      const again = new ProfileAnnotations(log, memento);
+      again.restore();
+      assert.strictEqual(again.isEnabled, false, 'annotations turned off stay off after a reload');
+      again.dispose();
+      state.set('golab.annotations.run', path.join(folder().fsPath, '.golab', 'profiles', 'deleted-run'));
+      const none = new ProfileAnnotations(log, memento);
+      none.restore();
+      assert.strictEqual(none.lineCount, 0);
+      assert.ok(!state.has('golab.annotations.run'), 'a deleted run is forgotten');
+      none.dispose();
+    } finally {
+      restored.dispose();
+      log.dispose();
+    }
   });
 
   it('profiles a test from the Test Explorer with the Profile (lab) run profile', async () => {
