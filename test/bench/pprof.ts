@@ -22,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Profile as PbProfile } from 'pprof-format';
 import * as zlib from 'zlib';
-import { decodeProfile } from '../../src/core/pprof/decode';
+import { decodeProfile, stackLocations } from '../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../src/core/pprof/model';
 import { intFlag, machineLine, mb, ms, parseFlags, table } from './lib/common';
 
@@ -156,7 +156,8 @@ function child(file: string): void {
     cpuMs: (c1.user + c1.system) / 1000,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     samples: p.sampleCount,
-    frames: p.sampleLocs.length,
+    // Not p.sampleLocs: that would widen the compact array, adding to the peak RSS measured.
+    frames: stackLocations(p).length,
     nodes: flame.tree.func.length,
   };
   console.log(JSON.stringify(m));

@@ -41,6 +41,11 @@ export interface Profile {
   sampleCount: number;
   /** Stack of sample s: location indices sampleLocs[sampleLocStart[s] .. sampleLocStart[s + 1]), leaf first. */
   sampleLocStart: Int32Array;
+  /**
+   * A decoded profile with fewer than 2^16 locations keeps these as 2 bytes each and makes
+   * this array on first read (its largest array: tens of millions of entries). Code that only
+   * reads them uses {@link stackLocations}, which does not make it.
+   */
   sampleLocs: Int32Array;
   /** Value of sample s for type t at values[s * sampleTypes.length + t]. */
   values: Float64Array;
@@ -143,8 +148,11 @@ function num(v: number | bigint): number {
 
 /** A growable typed array: appends without per-element allocation, trimmed at the end. */
 class Int32Buf {
-  a = new Int32Array(1024);
+  a: Int32Array;
   n = 0;
+  constructor(capacity = 1024) {
+    this.a = new Int32Array(capacity);
+  }
   push(v: number): void {
     if (this.n === this.a.length) {
       const b = new Int32Array(this.a.length * 2);
@@ -238,11 +246,12 @@ class Decoder {
    * into location indices. No array grows, is copied, or is mapped again afterwards: at tens
    * of millions of frames each of those is a pass over hundreds of megabytes.
    */
-  private readonly sampleRanges = new Int32Buf();
+  private readonly sampleRanges: Int32Buf;
   private nLocIds = 0;
   private nLabels = 0;
   private sampleLocStart = new Int32Array(0);
-  private sampleLocs = new Int32Array(0);
+  /** Location indices of the samples: 2 bytes each when there are fewer than 2^16 locations (see {@link stackLocations}). */
+  private sampleLocs: Int32Array | Uint16Array = new Int32Array(0);
   private values = new Float64Array(0);
   private labelStart = new Int32Array(0);
   private labelKey = new Int32Array(0);
@@ -255,7 +264,11 @@ class Decoder {
   private labelN = 0;
   private readonly text = new TextDecoder('utf-8');
 
-  constructor(private readonly buf: Uint8Array) {}
+  constructor(private readonly buf: Uint8Array) {
+    // Two entries per Sample, and a Go Sample takes some 20 to 100 bytes: room for one per 32
+    // bytes spares the doublings (each a copy into fresh memory); a shortfall only grows it.
+    this.sampleRanges = new Int32Buf(Math.max(1024, buf.length >>> 4));
+  }
 
   /**
    * A varint at pos as a number: exact up to 2^53, and int64 two's complement made negative
@@ -457,11 +470,13 @@ class Decoder {
   }
 
   /** Second pass: every Sample into the arrays sized by the first. */
-  private readSamples(locIndex: IdIndex, nTypes: number): void {
+  private readSamples(locIndex: IdIndex, nTypes: number, nLocations: number): void {
     const n = this.sampleRanges.n >> 1;
     const ranges = this.sampleRanges.a;
     this.sampleLocStart = new Int32Array(n + 1);
-    this.sampleLocs = new Int32Array(this.nLocIds);
+    // The largest array of a profile (tens of millions of entries), written once and read by
+    // the flame tree three times: half the memory to fault in and to read when it can be.
+    this.sampleLocs = nLocations <= 0x10000 ? new Uint16Array(this.nLocIds) : new Int32Array(this.nLocIds);
     // Each sample must have exactly nTypes values (checked below): one more would be written
     // past its share, but is refused before the next sample is read.
     this.values = new Float64Array(n * nTypes);
@@ -614,9 +629,9 @@ class Decoder {
     locFrameStart[this.locations.length] = frameFunc.n;
 
     const locIndex = new IdIndex(Int32Array.from(this.locations, (l) => l.id), 'location');
-    this.readSamples(locIndex, nTypes);
+    this.readSamples(locIndex, nTypes, this.locations.length);
     const sampleCount = this.sampleRanges.n >> 1;
-    const { sampleLocStart, sampleLocs, labelStart } = this;
+    const { sampleLocStart, labelStart } = this;
 
     const { labelKey, labelStr, labelUnit } = this;
     const nStrings = this.strings.length;
@@ -632,7 +647,7 @@ class Decoder {
       if (i >= 0) defaultType = i;
     }
     const periodType = this.periodType && { type: this.str(this.periodType.type, 'period_type'), unit: this.str(this.periodType.unit, 'period_type') };
-    return {
+    const profile: Profile = {
       sampleTypes,
       defaultType,
       ...(periodType ? { periodType } : {}),
@@ -645,7 +660,7 @@ class Decoder {
       frameLine: frameLine.done(),
       sampleCount,
       sampleLocStart,
-      sampleLocs,
+      sampleLocs: new Int32Array(0),
       values: this.values,
       labelStart,
       labelKey,
@@ -655,7 +670,49 @@ class Decoder {
       strings: this.strings,
       comments: this.comments.map((c) => this.str(c, 'a comment')),
     };
+    withStacks(profile, this.sampleLocs);
+    return profile;
   }
+}
+
+/** The compact location indices of profiles decoded here, while their `sampleLocs` is not yet made. */
+const compactStacks = new WeakMap<Profile, Uint16Array>();
+
+/**
+ * Gives the profile its samples' location indices: as they are when they are an Int32Array;
+ * else `sampleLocs` becomes a property that widens them on first read, while the flame tree
+ * and the line costs read the compact array through {@link stackLocations}.
+ */
+function withStacks(profile: Profile, locs: Int32Array | Uint16Array): void {
+  if (locs instanceof Int32Array) {
+    profile.sampleLocs = locs;
+    return;
+  }
+  compactStacks.set(profile, locs);
+  let wide: Int32Array | undefined;
+  Object.defineProperty(profile, 'sampleLocs', {
+    enumerable: true,
+    configurable: true,
+    get: (): Int32Array => {
+      if (!wide) {
+        wide = new Int32Array(locs.length);
+        wide.set(locs);
+      }
+      return wide;
+    },
+    set: (v: Int32Array): void => {
+      compactStacks.delete(profile);
+      Object.defineProperty(profile, 'sampleLocs', { value: v, enumerable: true, configurable: true, writable: true });
+    },
+  });
+}
+
+/**
+ * The location indices of the samples, as `sampleLocs` (same length and values), in the
+ * compact array decoding made when there is one: reading it does not widen it.
+ */
+export function stackLocations(p: Profile): Int32Array | Uint16Array {
+  return compactStacks.get(p) ?? p.sampleLocs;
 }
 
 /** The labels of sample s, resolved to strings. */

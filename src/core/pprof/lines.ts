@@ -1,5 +1,5 @@
 /** Cost per source line, for annotating the editor with the profile's figures. */
-import type { Profile } from './decode';
+import { type Profile, stackLocations } from './decode';
 
 export interface LineCost {
   /** Per sample type: value of samples whose innermost frame is this line. */
@@ -14,7 +14,9 @@ export interface LineCost {
  */
 export function lineCosts(profile: Profile): Map<string, Map<number, LineCost>> {
   const nTypes = profile.sampleTypes.length;
-  const { frameFunc, frameLine, locFrameStart, sampleLocStart, sampleLocs, values, functions } = profile;
+  const { frameFunc, frameLine, locFrameStart, sampleLocStart, values, functions } = profile;
+  // The compact array when there is one: the annotations need not widen it.
+  const sampleLocs = stackLocations(profile);
   const out = new Map<string, Map<number, LineCost>>();
 
   // One cost per distinct (file, line), found once per frame, not once per sample.

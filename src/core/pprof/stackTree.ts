@@ -6,7 +6,7 @@
  * frame allocates, and the layout reuses its scratch arrays.
  */
 import type { FlameFunction, FlameTree } from '../../shared/flame';
-import type { Profile } from './decode';
+import { type Profile, stackLocations } from './decode';
 import { PairMap } from './treeBuilder';
 
 /*
@@ -96,7 +96,9 @@ class Builder {
     // Only the part written is ever touched: a generous capacity costs address space, not memory.
     this.rec = new Int32Array(this.cap * R);
     this.selfs = new Float64Array(Math.max(1024, leaves) * nTypes);
-    this.arena = new Int32Array(Math.max(1 << 16, this.cap));
+    // Two slots per node of capacity: a branching tree needs several (tables are abandoned as
+    // they grow), and growing the arena copies all of it into fresh memory.
+    this.arena = new Int32Array(Math.max(1 << 16, 2 * this.cap));
     this.rec[SELF_LINE] = NO_LINE;
     this.rec[FUNC] = -1;
     this.rec[PARENT] = -1;
@@ -153,6 +155,15 @@ class Builder {
       this.insert(off, mask, func, n);
     }
     return n;
+  }
+
+  /**
+   * The child tables' memory, for scratch arrays once the tree is built (the tables are no
+   * longer read then): the part used is already faulted in, where a fresh array costs a page
+   * fault per 4 KB, on this scale a good part of the time.
+   */
+  spentArena(): Int32Array {
+    return this.arena;
   }
 
   /** A free table of `cap` slots (a power of two) in the arena; returns its offset. */
@@ -219,29 +230,36 @@ function grown(a: Int32Array, min: number): Int32Array {
   return b;
 }
 
+/** Every BOUNDS_STRIDE-th sample is compared with its predecessor to estimate {@link bounds}. */
+const BOUNDS_STRIDE = 8;
+
 /**
- * An upper bound on the node count: one per frame not shared with the previous sample's
- * stack (a shared frame is the previous sample's node), so the records are allocated once.
- * Also, per depth from the root, how many samples part from their predecessor there.
+ * An estimate of the node count: one per frame not shared with the previous sample's stack
+ * (a shared frame is the previous sample's node), so the records are allocated once. Also,
+ * per depth from the root, how many samples part from their predecessor there. Both from
+ * every BOUNDS_STRIDE-th sample only (scaled up): a full pass reads every frame of the
+ * profile once more, and both figures only guide performance (the record array grows past
+ * an estimate that falls short; the sort depths change the order, not the tree).
  */
 function bounds(p: Profile): { maxNodes: number; parting: Int32Array } {
-  const { sampleCount, sampleLocStart, sampleLocs, locFrameStart } = p;
-  let maxNodes = 1;
+  const { sampleCount, sampleLocStart, locFrameStart } = p;
+  const sampleLocs = stackLocations(p);
+  const stride = sampleCount >= 64 * BOUNDS_STRIDE ? BOUNDS_STRIDE : 1;
+  let nodes = 0;
   let parting: Int32Array = new Int32Array(64);
-  let prevEnd = 0;
-  let prevDepth = 0;
-  for (let s = 0; s < sampleCount; s++) {
+  for (let s = stride - 1; s < sampleCount; s += stride) {
     const end = sampleLocStart[s + 1];
     const depth = end - sampleLocStart[s];
+    const prevEnd = sampleLocStart[s];
+    const prevDepth = s > 0 ? prevEnd - sampleLocStart[s - 1] : 0;
     let d = 0;
     while (d < depth && d < prevDepth && sampleLocs[end - 1 - d] === sampleLocs[prevEnd - 1 - d]) d++;
     if (d >= parting.length) parting = grown(parting, d + 1);
-    parting[d]++;
-    for (let i = end - 1 - d; i >= end - depth; i--) maxNodes += locFrameStart[sampleLocs[i] + 1] - locFrameStart[sampleLocs[i]];
-    prevEnd = end;
-    prevDepth = depth;
+    parting[d] += stride;
+    for (let i = end - 1 - d; i >= end - depth; i--) nodes += locFrameStart[sampleLocs[i] + 1] - locFrameStart[sampleLocs[i]];
   }
-  return { maxNodes, parting };
+  // A quarter more than the estimate: a growth copies every record written so far.
+  return { maxNodes: 1 + Math.ceil(nodes * stride * 1.25), parting };
 }
 
 /** Digits of the sample order: the locations at this many depths where stacks branch. */
@@ -260,7 +278,8 @@ const SORT_MIN_SAMPLES = 1 << 14;
  * The order does not change the tree: values are integers, summed exactly in any order.
  */
 function sampleOrder(p: Profile, parting: Int32Array): Int32Array | undefined {
-  const { sampleCount: n, sampleLocStart, sampleLocs } = p;
+  const { sampleCount: n, sampleLocStart } = p;
+  const sampleLocs = stackLocations(p);
   if (n < SORT_MIN_SAMPLES) return undefined;
   // Depths where at least 1/256 of the samples part from their predecessor: above them the
   // stacks are (nearly) all alike, and sorting by a depth all share orders nothing.
@@ -270,7 +289,8 @@ function sampleOrder(p: Profile, parting: Int32Array): Int32Array | undefined {
   const nLocs = p.locFrameStart.length - 1;
   const w = depths.length;
   // Digit: 1 + the location at that depth, 0 past the stack's end (so shorter stacks first).
-  const digits = new Int32Array(n * w);
+  // Half the memory when every digit fits in 16 bits (fewer than 2^16 - 1 locations).
+  const digits = nLocs < 0xffff ? new Uint16Array(n * w) : new Int32Array(n * w);
   for (let s = 0; s < n; s++) {
     const end = sampleLocStart[s + 1];
     const depth = end - sampleLocStart[s];
@@ -307,10 +327,11 @@ function sampleOrder(p: Profile, parting: Int32Array): Int32Array | undefined {
 export function buildFlameTree(profile: Profile): FlameTree {
   const nTypes = profile.sampleTypes.length;
   const def = profile.defaultType;
-  const { sampleCount, sampleLocStart, sampleLocs, values, locFrameStart, frameFunc, frameLine } = profile;
+  const { sampleCount, sampleLocStart, values, locFrameStart, frameFunc, frameLine } = profile;
+  const sampleLocs = stackLocations(profile);
   const { maxNodes, parting } = bounds(profile);
   const order = sampleOrder(profile, parting);
-  // Past 2^24 nodes (512 MB of records) they grow as needed instead: the bound can be far above the count.
+  // Past 2^24 nodes (512 MB of records) they grow as needed instead: the estimate can be far above the count.
   const b = new Builder(nTypes, Math.min(maxNodes, 1 << 24), Math.min(sampleCount, maxNodes));
 
   // The current path: per location depth the location and the frame depth after it, per
@@ -396,37 +417,63 @@ export function buildFlameTree(profile: Profile): FlameTree {
   return layout(b, def, profile.functions);
 }
 
+/** One field of every node: node i's at a[i * stride + at] (in the records, or a compact copy). */
+interface NodeField {
+  a: Int32Array;
+  stride: number;
+  at: number;
+}
+
 /** Totals, best lines, children sorted, preorder: the builder's tree as a {@link FlameTree}. */
 function layout(b: Builder, order: number, functions: readonly FlameFunction[]): FlameTree {
   const n = b.count;
   const { nTypes, rec, selfs } = b;
 
+  // Scratch arrays in the spent child tables when they are large enough (key first: its
+  // offset 0 is 8-byte aligned), else fresh. Each is written in full before it is read.
+  const arena = b.spentArena();
+  const inArena = arena.length >= 7 * n;
+  const key = inArena ? new Float64Array(arena.buffer, arena.byteOffset, n) : new Float64Array(n);
+  const parent = inArena ? arena.subarray(2 * n, 3 * n) : new Int32Array(n);
+  const childStart = inArena ? arena.subarray(3 * n, 4 * n + 1) : new Int32Array(n + 1);
+  const childList = inArena ? arena.subarray(4 * n + 1, 5 * n) : new Int32Array(Math.max(0, n - 1));
+  // The function and call line of each node, read from a child's record when its parent's
+  // children are sorted and their lines summed: copied out of the records in the pass below
+  // (the same cache lines) when there is room for them, so that those reads, in no order,
+  // land on 8 bytes per node rather than 32. Else read in the records themselves.
+  const compact = inArena ? arena.subarray(5 * n, 7 * n) : undefined;
+  const nodeFunc: NodeField = compact ? { a: compact, stride: 2, at: 0 } : { a: rec, stride: R, at: FUNC };
+  const nodeCallLine: NodeField = compact ? { a: compact, stride: 2, at: 1 } : { a: rec, stride: R, at: CALL_LINE };
+
   // Parents and totals of the sort type in creation order (parents precede children: one
   // reverse pass), out of the records into compact arrays for the passes below.
-  const parent = new Int32Array(n);
-  const key = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    parent[i] = rec[i * R + PARENT];
-    const k = rec[i * R + SELF_SLOT];
-    if (k !== 0) key[i] = selfs[(k - 1) * nTypes + order];
+    const r = i * R;
+    parent[i] = rec[r + PARENT];
+    const k = rec[r + SELF_SLOT];
+    key[i] = k !== 0 ? selfs[(k - 1) * nTypes + order] : 0;
+    if (compact) {
+      compact[2 * i] = rec[r + FUNC];
+      compact[2 * i + 1] = rec[r + CALL_LINE];
+    }
   }
   for (let i = n - 1; i > 0; i--) key[parent[i]] += key[i];
 
-  // Children lists (CSR), sorted.
-  const childStart = new Int32Array(n + 1);
-  for (let i = 1; i < n; i++) childStart[parent[i] + 1]++;
+  // Children lists (CSR), sorted. childStart[p] first holds the end of p's range and moves
+  // down to its start as the children are placed, last first: no cursor array to allocate.
+  childStart.fill(0);
+  for (let i = 1; i < n; i++) childStart[parent[i]]++;
   for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
-  const fill = childStart.slice(0, n);
-  const childList = new Int32Array(Math.max(0, n - 1));
-  for (let i = 1; i < n; i++) childList[fill[parent[i]]++] = i;
+  for (let i = n - 1; i > 0; i--) childList[--childStart[parent[i]]] = i;
+  // Ties (frequent: equal sizes in a heap profile) go by function name, then index: by a rank
+  // of the functions in that order, computed once, instead of comparing strings per tie.
+  let rank: Int32Array | undefined;
   const cmp = (a: number, c: number): number => {
     const d = key[c] - key[a];
     if (d !== 0) return d;
-    const fa = rec[a * R + FUNC];
-    const fc = rec[c * R + FUNC];
-    const na = functions[fa]?.name ?? '';
-    const nc = functions[fc]?.name ?? '';
-    return na < nc ? -1 : na > nc ? 1 : fa - fc;
+    rank ??= nameRank(functions);
+    const { a: fa, stride, at } = nodeFunc;
+    return rank[fa[a * stride + at]] - rank[fa[c * stride + at]];
   };
   for (let p = 0; p < n; p++) {
     const s = childStart[p];
@@ -451,13 +498,14 @@ function layout(b: Builder, order: number, functions: readonly FlameFunction[]):
     }
   }
 
-  bestLines(b, order, key, parent, childStart, childList);
+  bestLines(b, order, key, parent, childStart, childList, nodeCallLine);
 
   // Preorder by an explicit stack (trees can be thousands deep: no recursion), noting each
-  // node's new parent as it is pushed. The stack reuses `fill` and `parent`, done with.
+  // node's new parent as it is pushed. The stack reuses the memory of `key` and `parent`,
+  // done with (memory already faulted in: a fresh array costs a page fault per 4 KB).
   const order2old = new Int32Array(n);
   const newParent = new Int32Array(n);
-  const stack = fill;
+  const stack = new Int32Array(key.buffer, key.byteOffset, n);
   const stackParent = parent;
   let sp = 0;
   let k = 0;
@@ -491,13 +539,33 @@ function layout(b: Builder, order: number, functions: readonly FlameFunction[]):
   for (let i = 1; i < n; i++) depth[i] = depth[newParent[i]] + 1;
   const size = new Int32Array(n).fill(1);
   for (let i = n - 1; i > 0; i--) size[newParent[i]] += size[i];
-  const total: Float64Array[] = [];
-  for (let t = 0; t < nTypes; t++) {
-    const tot = self[t].slice();
-    for (let i = n - 1; i > 0; i--) tot[newParent[i]] += tot[i];
-    total.push(tot);
+  const total = self.map((s) => s.slice());
+  if (nTypes === 4) {
+    // Go's heap profiles: the four sums in one pass over the parents instead of four.
+    const [t0, t1, t2, t3] = total;
+    for (let i = n - 1; i > 0; i--) {
+      const p = newParent[i];
+      t0[p] += t0[i];
+      t1[p] += t1[i];
+      t2[p] += t2[i];
+      t3[p] += t3[i];
+    }
+  } else {
+    for (const tot of total) for (let i = n - 1; i > 0; i--) tot[newParent[i]] += tot[i];
   }
   return { parent: newParent, func, line, depth, size, total, self };
+}
+
+/** Each function's position in the order of (name, index); the root's function -1 is never a child. */
+function nameRank(functions: readonly FlameFunction[]): Int32Array {
+  const byName = Int32Array.from(functions, (_, i) => i).sort((a, c) => {
+    const na = functions[a].name;
+    const nc = functions[c].name;
+    return na < nc ? -1 : na > nc ? 1 : a - c;
+  });
+  const rank = new Int32Array(functions.length);
+  for (let i = 0; i < byName.length; i++) rank[byName[i]] = i;
+  return rank;
 }
 
 /**
@@ -507,7 +575,7 @@ function layout(b: Builder, order: number, functions: readonly FlameFunction[]):
  * its own samples ended. Nearly every node has one candidate; the rest are merged in scratch
  * arrays, with no allocation per node.
  */
-function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
+function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32Array, childStart: Int32Array, childList: Int32Array, callLine: NodeField): void {
   const n = b.count;
   const { rec, selfs, nTypes } = b;
   // The other lines, grouped by the node whose line they are (a callee's call line is its
@@ -584,7 +652,7 @@ function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32
     wide = ce - cs > 64 ? new Map() : undefined;
     for (let j = cs; j < ce; j++) {
       const c = childList[j];
-      add(rec[c * R + CALL_LINE], total[c] - (callOtherSum ? callOtherSum[c] : 0));
+      add(callLine.a[c * callLine.stride + callLine.at], total[c] - (callOtherSum ? callOtherSum[c] : 0));
     }
     if (selfLine !== NO_LINE) add(selfLine, selfs[(rec[r + SELF_SLOT] - 1) * nTypes + order] - (selfOtherSum ? selfOtherSum[i] : 0));
     for (let x = h; x !== -1; x = next[x]) add(otherLine[x], otherValue[x]);

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
-import { decodeProfile, labelSummary, type Profile, ProfileFormatError, sampleLabels } from '../../../src/core/pprof/decode';
+import { decodeProfile, labelSummary, type Profile, ProfileFormatError, sampleLabels, stackLocations } from '../../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../../src/core/pprof/model';
 import { profilePath } from './support';
 
@@ -105,6 +105,25 @@ describe('pprof decoding', () => {
     const heap = read('heap');
     const labels = Array.from({ length: heap.sampleCount }, (_, s) => sampleLabels(heap, s)).flat();
     assert.ok(labels.length > 0 && labels.every((l) => l.key === 'bytes' && typeof l.num === 'number' && l.num > 0 && l.str === undefined), JSON.stringify(labels.slice(0, 5)));
+  });
+
+  it('keeps the stacks compact until sampleLocs is read, which then gives them as an Int32Array', () => {
+    const p = read('cpu');
+    const compact = stackLocations(p);
+    assert.ok(compact instanceof Uint16Array, 'fewer than 2^16 locations: 2 bytes per entry');
+    assert.ok(p.sampleLocs instanceof Int32Array);
+    assert.deepStrictEqual(Array.from(p.sampleLocs), Array.from(compact));
+    assert.strictEqual(p.sampleLocs, p.sampleLocs, 'widened once');
+    // A profile given other stacks is read through them.
+    const other = new Int32Array(p.sampleLocs.length);
+    p.sampleLocs = other;
+    assert.strictEqual(p.sampleLocs, other);
+    assert.strictEqual(stackLocations(p), other);
+    // A copy of the profile (as the tests make) has its own sampleLocs, an Int32Array.
+    const q = read('cpu');
+    const copy: Profile = { ...q };
+    assert.ok(copy.sampleLocs instanceof Int32Array);
+    assert.strictEqual(stackLocations(copy), copy.sampleLocs);
   });
 
   it('reads raw (uncompressed) protobuf as well as gzip', () => {

@@ -141,6 +141,35 @@ describe('pprof flame model against a naive reference', () => {
     }
   });
 
+  it('builds the same tree when the node estimate falls short (records grown, scratch arrays not in the child tables)', () => {
+    // The model estimates its node count from every 8th sample: here each of those repeats
+    // its predecessor's stack, so the estimate is near zero while the tree has some 20k nodes.
+    const rand = rng(5);
+    const st = new StringTable();
+    const nFuncs = 40;
+    const function_ = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`g${i}`), filename: st.dedup('/src/g.go'), startLine: i }));
+    const location = Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 1 + (i % 5) })] }));
+    let prev: number[] = [];
+    const sample = Array.from({ length: 2400 }, (_, s) => {
+      const stack = s % 8 === 7 ? prev : Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs));
+      prev = stack;
+      return new Sample({ locationId: [...stack].reverse(), value: [1, 1 + (s % 7)] });
+    });
+    const pb = new PbProfile({
+      sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+      function: function_,
+      location,
+      sample,
+      stringTable: st,
+    });
+    const p = decodeProfile(pb.encode());
+    const fast = buildFlameProfile(p, 'fast');
+    checkInvariants(fast);
+    assert.ok(fast.tree.func.length > 13_000, `${fast.tree.func.length} nodes`);
+    assert.strictEqual(renderTree(fast), renderTree(naive(p)));
+    assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(naive(p).tree.total[0]));
+  });
+
   it('gives the same tree, to the array, whatever the order of the samples', () => {
     for (const [seed, minSamples] of [
       [3, 50],
