@@ -229,6 +229,17 @@ export class BpftraceReader {
     this.resolveExited(code);
   }
 
+  private countWaiters: Array<() => void> = [];
+
+  /**
+   * Settles at the next count print. bpftrace's output is one ordered stream, so once a print
+   * made after some moment has arrived, every latency line of the calls before it has too:
+   * stopping before that would lose those still buffered (SIGINT ends the reading at once).
+   */
+  nextCounts(): Promise<void> {
+    return new Promise((resolve) => this.countWaiters.push(resolve));
+  }
+
   private take(text: string): void {
     const lines = (this.rest + text).split('\n');
     this.rest = lines.pop() ?? '';
@@ -236,7 +247,10 @@ export class BpftraceReader {
       const e = parseBpftraceLine(line);
       if (!e) continue;
       if (e.kind === 'latency') this.acc.recordLatency(e.fn, e.ns);
-      else if (e.kind === 'counts') for (const [fn, n] of e.counts) this.acc.setCalls(fn, n);
+      else if (e.kind === 'counts') {
+        for (const [fn, n] of e.counts) this.acc.setCalls(fn, n);
+        for (const wake of this.countWaiters.splice(0)) wake();
+      }
       else if (e.kind === 'lost') this.lost += e.events;
       else if (e.kind === 'ready') this.attachedResolve();
       else if (this.stderr.length < 64 * 1024) this.stderr += `${e.message}\n`;
@@ -378,10 +392,16 @@ export class BpftraceSession implements ProbeRun {
   }
 
   private async doStop(): Promise<ProbeResult> {
+    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
+    const stoppedAt = performance.now();
     clearInterval(this.timer);
     clearInterval(this.exitPoll);
     const proc = this.proc;
     if (proc.exitCode === null && proc.signalCode === null) {
+      // The second count print from now (the first may have been on its way already) is made
+      // after every call so far and arrives after their latency lines; END's own print is not
+      // always delivered after SIGINT, so the counts must not depend on it.
+      await within(this.reader.nextCounts().then(() => this.reader.nextCounts()), 2000);
       proc.kill('SIGINT');
       // bpftrace drains its buffers and runs END (the final counts) before exiting.
       const exited = await within(this.reader.exited, 10_000);
@@ -405,7 +425,7 @@ export class BpftraceSession implements ProbeRun {
       reason: this.reason,
       exitCode: this.exitCode,
       lost: this.reader.lost,
-      durationMs: performance.now() - this.t0,
+      durationMs: stoppedAt - this.t0,
     };
   }
 }

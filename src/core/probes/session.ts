@@ -260,6 +260,8 @@ export class ProbeSession implements ProbeRun {
   }
 
   private async doStop(): Promise<ProbeResult> {
+    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
+    const stoppedAt = performance.now();
     clearInterval(this.timer);
     clearInterval(this.exitPoll);
     const instance = path.join(this.tracefs, 'instances', this.group);
@@ -286,7 +288,7 @@ export class ProbeSession implements ProbeRun {
       reason: this.reason,
       exitCode: this.exitCode,
       lost: this.lost,
-      durationMs: performance.now() - this.t0,
+      durationMs: stoppedAt - this.t0,
     };
   }
 }
@@ -388,11 +390,19 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Kills a process and, when it leads one (a detached reader), its process group. */
 function killGroup(p: ChildProcess): void {
+  if (p.pid === undefined) return;
   try {
-    if (p.pid !== undefined) process.kill(-p.pid, 'SIGKILL');
+    process.kill(-p.pid, 'SIGKILL');
+    return;
   } catch {
-    // Already gone.
+    // Not a group leader (bpftrace is not detached), or gone already.
+  }
+  try {
+    process.kill(p.pid, 'SIGKILL');
+  } catch {
+    // Gone already.
   }
 }
 

@@ -19,7 +19,7 @@ import { GOCACHE_PATH, GOCACHE_VOLUME, LAB_LABEL, OWNER_LABEL, ownerLabel, toHos
 import { bpftraceScript, BpftraceReader, explainBpftraceError, ATTACH_TIMEOUT_MS } from './bpftrace';
 import type { FunctionStats } from './events';
 import { ProbeError, type ProbeResult, type ProbeRun, within } from './session';
-import { parseObjdump, type ProbeMiss, type ProbeTarget, selectTargets } from './symbols';
+import { declarationLine, parseObjdump, type ProbeMiss, type ProbeTarget, selectTargets } from './symbols';
 
 /** Where lab/bpftrace/install.sh unpacks bpftrace (with a launcher `bpftrace` inside). */
 export const BPFTRACE_PREFIX = process.env.GOLAB_BPFTRACE_PREFIX || '/opt/golab/bpftrace';
@@ -68,10 +68,22 @@ export function hostPidOf(nsPid: number, mainPid: number, containerId: string, p
   return undefined;
 }
 
-/** Runs a command in a container; resolves with its output and exit code. */
-async function execIn(docker: Docker, ctr: Docker.Container, cmd: string[], onOut?: (t: string) => void, onErr?: (t: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a command in a container; resolves with its output and exit code. `onStream` gets the
+ * attached stream, so a long-running command's connection can be closed by its owner: a stream
+ * of an exec whose container is gone may never end by itself, and would keep the process alive.
+ */
+async function execIn(
+  docker: Docker,
+  ctr: Docker.Container,
+  cmd: string[],
+  onOut?: (t: string) => void,
+  onErr?: (t: string) => void,
+  onStream?: (s: Readable) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const exec = await ctr.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
+  onStream?.(stream);
   let stdout = '';
   let stderr = '';
   const out = new PassThrough();
@@ -122,6 +134,8 @@ export class SidecarSession implements ProbeRun {
     private readonly hostPid: number,
     /** The sidecar's name (for messages). */
     readonly name: string,
+    /** Closes the connection that carries bpftrace's output. */
+    private readonly closeStream: () => void,
   ) {}
 
   static async start(opts: ContainerProbeOptions): Promise<SidecarSession> {
@@ -163,7 +177,11 @@ export class SidecarSession implements ProbeRun {
     } catch (e) {
       throw new ProbeError(`Docker refused the probe sidecar (it needs ${SIDECAR_CAPS.join(', ')} and the target's PID namespace; rootless Docker cannot grant them): ${asSystemError(e).message}`, 'permission');
     }
-    const remove = () => sidecar.remove({ force: true }).catch(() => undefined);
+    let closeStream = () => undefined as void;
+    const remove = async () => {
+      await sidecar.remove({ force: true }).catch(() => undefined);
+      closeStream();
+    };
     try {
       try {
         await sidecar.start();
@@ -183,10 +201,13 @@ export class SidecarSession implements ProbeRun {
       // Source paths of a lab run are under the mounted workspace: show them as the host's files.
       const workspace = target.Config.Labels?.[WORKSPACE_LABEL];
       if (workspace) for (const t of targets) if (t.file) t.file = toHostPath(t.file, workspace) ?? t.file;
+      for (const t of targets) if (t.file && t.line) t.line = declarationLine(t.file, t.line);
 
       const reader = new BpftraceReader(targets.map((t) => t.name));
       const script = bpftraceScript(binary, targets, { hostTgid: hostPid });
-      const run = execIn(docker, sidecar, ['sh', '-c', `echo $$ > ${PIDFILE} && exec "$0" "$@"`, path.join(prefix, 'bpftrace'), '-f', 'json', '-e', script], (t) => reader.out(t), (t) => reader.err(t));
+      let stream: Readable | undefined;
+      const run = execIn(docker, sidecar, ['sh', '-c', `echo $$ > ${PIDFILE} && exec "$0" "$@"`, path.join(prefix, 'bpftrace'), '-f', 'json', '-e', script], (t) => reader.out(t), (t) => reader.err(t), (st) => (stream = st));
+      closeStream = () => stream?.destroy();
       void run.then(
         (r) => reader.end(r.code),
         (e: unknown) => reader.end(null, e instanceof Error ? e : new Error(String(e))),
@@ -204,7 +225,7 @@ export class SidecarSession implements ProbeRun {
       } finally {
         clearTimeout(timer);
       }
-      const session = new SidecarSession(docker, sidecar, reader, targets, misses, nsPid, hostPid, name);
+      const session = new SidecarSession(docker, sidecar, reader, targets, misses, nsPid, hostPid, name, closeStream);
       session.listen(opts);
       return session;
     } catch (e) {
@@ -236,15 +257,19 @@ export class SidecarSession implements ProbeRun {
   }
 
   private async doStop(): Promise<ProbeResult> {
+    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
+    const stoppedAt = performance.now();
     clearInterval(this.timer);
     clearInterval(this.exitPoll);
     if (this.reason !== 'exited') {
+      // Two count prints from now: every call so far is counted and its latency line read (see BpftraceSession.doStop).
+      await within(this.reader.nextCounts().then(() => this.reader.nextCounts()), 2000);
       await execIn(this.docker, this.sidecar, ['sh', '-c', `kill -INT "$(cat ${PIDFILE})"`]).catch(() => undefined);
       await within(this.reader.exited, 10_000);
     }
     // After the target's exit bpftrace is already gone, but its exec stream only ends with the container.
     await this.sidecar.remove({ force: true }).catch(() => undefined);
-    await within(this.reader.exited, 2000);
+    if (!(await within(this.reader.exited, 2000))) this.closeStream();
     this.resolveEnded();
     return {
       engine: this.engine,
@@ -255,7 +280,7 @@ export class SidecarSession implements ProbeRun {
       reason: this.reason,
       exitCode: null,
       lost: this.reader.lost,
-      durationMs: performance.now() - this.t0,
+      durationMs: stoppedAt - this.t0,
     };
   }
 }

@@ -119,6 +119,25 @@ export function selectTargets(functions: Map<string, Instruction[]>, patterns: r
   return { targets, misses };
 }
 
+/**
+ * The line of the `func` keyword of a function whose first instruction is at `line` of `file`:
+ * with a stack check the prologue carries the declaration's line, but a small leaf function
+ * starts with its first statement. Scans up from `line` (a few lines: a signature may wrap);
+ * without the file on this machine, `line` itself.
+ */
+export function declarationLine(file: string, line: number, read: (f: string) => string = (f) => fs.readFileSync(f, 'utf8')): number {
+  let lines: string[];
+  try {
+    lines = read(file).split('\n');
+  } catch {
+    return line;
+  }
+  for (let l = Math.min(line, lines.length); l >= Math.max(1, line - 50); l--) {
+    if (/^func\b/.test(lines[l - 1])) return l;
+  }
+  return line;
+}
+
 /** Runs `go tool objdump -s` on the binary and finds the probe points of the functions matching `patterns`. */
 export async function findTargets(binary: string, patterns: readonly string[], goBinary = 'go'): Promise<{ targets: ProbeTarget[]; misses: ProbeMiss[] }> {
   if (!fs.existsSync(binary)) throw new SymbolError(`${binary}: no such file`);
@@ -130,5 +149,7 @@ export async function findTargets(binary: string, patterns: readonly string[], g
     });
   });
   const files = new Map<string, string>();
-  return selectTargets(parseObjdump(text, files), patterns, files);
+  const found = selectTargets(parseObjdump(text, files), patterns, files);
+  for (const t of found.targets) if (t.file && t.line) t.line = declarationLine(t.file, t.line);
+  return found;
 }

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkLockdown, checkProbeSupport, ProbeError } from '../../../src/core/probes/session';
-import { fileOffsetOf, parseObjdump, probeTargetOf, selectTargets } from '../../../src/core/probes/symbols';
+import { declarationLine, fileOffsetOf, parseObjdump, probeTargetOf, selectTargets } from '../../../src/core/probes/symbols';
 import { fixtures } from '../../support/paths';
 
 const listing = fs.readFileSync(path.join(fixtures, 'probes', 'objdump-workload.txt'), 'utf8');
@@ -28,10 +28,13 @@ describe('probes: objdump parsing and probe points', () => {
     const fns = parseObjdump(listing, files);
     const { targets } = selectTargets(fns, ['main.work'], files);
     assert.strictEqual(targets[0].file, '/work/main/test/fixtures/probes/workload/main.go');
-    // The first instruction (the prologue) carries the line of the `func` keyword.
+    // The line of its first instruction; findTargets then looks up the `func` line in the file (below).
     assert.strictEqual(targets[0].line, 17);
-    const source = fs.readFileSync(path.join(fixtures, 'probes', 'workload', 'main.go'), 'utf8').split('\n');
-    assert.match(source[(targets[0].line ?? 0) - 1], /^func work\(/);
+    // A small leaf function starts with its first statement: the declaration is found above it.
+    const src = 'package main\n\n// work doubles.\nfunc work(i int,\n\tj int) int {\n\tif i%2 == 0 {\n\t\treturn i\n\t}\n\treturn j\n}\n';
+    assert.strictEqual(declarationLine('/x/main.go', 6, () => src), 4);
+    assert.strictEqual(declarationLine('/x/main.go', 4, () => src), 4);
+    assert.strictEqual(declarationLine('/nowhere/main.go', 6), 6, 'a file not on this machine keeps the line of the listing');
     // Without the map (or a header path), no location is made up.
     assert.strictEqual(selectTargets(fns, ['main.work']).targets[0].file, undefined);
   });
