@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { type FunctionStats, StatsAccumulator } from './events';
-import { binaryToStart, checkLockdown, executableOf, killAndWait, ProbeError, type ProbeOptions, type ProbeResult, type ProbeRun, spawnStopped, within } from './session';
+import { binaryToStart, checkLockdown, executableOf, killAndWait, ProbeError, type ProbeOptions, ProbeRunBase, spawnStopped, within } from './session';
 import { findTargets, type ProbeMiss, type ProbeTarget } from './symbols';
 
 /** What `bpftrace --info` says about a bpftrace binary. */
@@ -236,8 +236,18 @@ export class BpftraceReader {
    * made after some moment has arrived, every latency line of the calls before it has too:
    * stopping before that would lose those still buffered (SIGINT ends the reading at once).
    */
-  nextCounts(): Promise<void> {
+  private nextCounts(): Promise<void> {
     return new Promise((resolve) => this.countWaiters.push(resolve));
+  }
+
+  /**
+   * Waits (at most 2 s) until everything bpftrace measured so far has been read: the second
+   * count print from now (the first may have been on its way already) is made after every call
+   * so far and arrives after their latency lines. Called before SIGINT, because END's own print
+   * is not always delivered after it, so the counts must not depend on it.
+   */
+  caughtUp(): Promise<boolean> {
+    return within(this.nextCounts().then(() => this.nextCounts()), 2000);
   }
 
   private take(text: string): void {
@@ -303,16 +313,8 @@ export function staleBpftraceProcesses(): number[] {
 export const ATTACH_TIMEOUT_MS = 60_000;
 
 /** A probe session run by one bpftrace process. */
-export class BpftraceSession implements ProbeRun {
+export class BpftraceSession extends ProbeRunBase {
   readonly engine = 'bpftrace';
-  private stopping: Promise<ProbeResult> | undefined;
-  private readonly t0 = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  private exitPoll: NodeJS.Timeout | undefined;
-  private exitCode: number | null = null;
-  private reason: ProbeResult['reason'] = 'stopped';
-  private resolveEnded!: () => void;
-  readonly ended = new Promise<void>((r) => (this.resolveEnded = r));
 
   private constructor(
     private readonly reader: BpftraceReader,
@@ -323,7 +325,9 @@ export class BpftraceSession implements ProbeRun {
     readonly pid: number,
     private readonly child: ChildProcess | undefined,
     readonly info: BpftraceInfo,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Finds the functions, starts bpftrace on the process (or on a binary it starts stopped), and waits until the probes are attached. */
   static async start(opts: ProbeOptions, info: BpftraceInfo): Promise<BpftraceSession> {
@@ -358,50 +362,19 @@ export class BpftraceSession implements ProbeRun {
     // Probes are on: let a started target run its first instruction.
     if (child) process.kill(pid, 'SIGCONT');
     const session = new BpftraceSession(reader, proc, script, targets, misses, pid, child, info);
-    session.listen(opts);
+    session.watch(opts, child ? { child } : { pollPid: pid });
     return session;
-  }
-
-  private listen(opts: ProbeOptions): void {
-    this.timer = setInterval(() => opts.onSnapshot?.(this.reader.snapshot(performance.now())), opts.intervalMs ?? 1000);
-    const ended = () => {
-      if (!this.stopping) this.reason = 'exited';
-      this.resolveEnded();
-    };
-    if (this.child) {
-      this.child.on('exit', (code) => {
-        this.exitCode = code;
-        ended();
-      });
-    } else {
-      // A PID we did not start gives no exit event: poll for it.
-      this.exitPoll = setInterval(() => {
-        if (!fs.existsSync(`/proc/${this.pid}`)) ended();
-      }, 200);
-    }
   }
 
   snapshot(): FunctionStats[] {
     return this.reader.snapshot(performance.now());
   }
 
-  /** Stops bpftrace (SIGINT: it detaches and prints the final counts), then a started target still running. Idempotent. */
-  stop(): Promise<ProbeResult> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
-  }
-
-  private async doStop(): Promise<ProbeResult> {
-    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
-    const stoppedAt = performance.now();
-    clearInterval(this.timer);
-    clearInterval(this.exitPoll);
+  /** Stops bpftrace (SIGINT: it detaches and prints the final counts), then a started target still running. */
+  protected async detach(): Promise<number> {
     const proc = this.proc;
     if (proc.exitCode === null && proc.signalCode === null) {
-      // The second count print from now (the first may have been on its way already) is made
-      // after every call so far and arrives after their latency lines; END's own print is not
-      // always delivered after SIGINT, so the counts must not depend on it.
-      await within(this.reader.nextCounts().then(() => this.reader.nextCounts()), 2000);
+      await this.reader.caughtUp();
       proc.kill('SIGINT');
       // bpftrace drains its buffers and runs END (the final counts) before exiting.
       const exited = await within(this.reader.exited, 10_000);
@@ -409,23 +382,8 @@ export class BpftraceSession implements ProbeRun {
     } else {
       await this.reader.exited;
     }
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGINT');
-      const exited = await within(this.ended, 2000);
-      if (!exited) this.child.kill('SIGKILL');
-    }
+    await this.stopChild(this.child);
     fs.rmSync(this.script, { force: true });
-    this.resolveEnded();
-    return {
-      engine: this.engine,
-      functions: this.reader.snapshot(performance.now()),
-      misses: this.misses,
-      targets: this.targets,
-      pid: this.pid,
-      reason: this.reason,
-      exitCode: this.exitCode,
-      lost: this.reader.lost,
-      durationMs: stoppedAt - this.t0,
-    };
+    return this.reader.lost;
   }
 }

@@ -105,21 +105,95 @@ function readOr(file: string, fallback: string): string {
   }
 }
 
-let sessions = 0;
-
-/** A running probe session of the tracefs engine. */
-export class ProbeSession implements ProbeRun {
-  readonly engine = 'tracefs';
+/**
+ * What the sessions of every engine share: live snapshots, watching the target end (a started
+ * child's exit, or a PID disappearing), stopping a started target, and an idempotent stop()
+ * whose result is assembled the same way. An engine detaches its probes in `detach`.
+ */
+export abstract class ProbeRunBase implements ProbeRun {
+  abstract readonly engine: ProbeEngine;
+  abstract readonly targets: ProbeTarget[];
+  abstract readonly misses: ProbeMiss[];
+  abstract readonly pid: number;
   private stopping: Promise<ProbeResult> | undefined;
   private readonly t0 = performance.now();
-  private lost = 0;
-  private exitCode: number | null = null;
-  private reason: ProbeResult['reason'] = 'stopped';
   private timer: NodeJS.Timeout | undefined;
   private exitPoll: NodeJS.Timeout | undefined;
+  /** 'exited' once the target ended on its own (not killed by stop()). */
+  protected reason: ProbeResult['reason'] = 'stopped';
+  private exitCode: number | null = null;
   private resolveEnded!: () => void;
   /** Settles when the target exits (a started binary, or a watched PID). */
   readonly ended = new Promise<void>((r) => (this.resolveEnded = r));
+
+  /** Current stats without ending the session. */
+  abstract snapshot(): FunctionStats[];
+
+  /** Detaches the probes and reads what is still buffered; resolves with the events lost. */
+  protected abstract detach(): Promise<number>;
+
+  /** Starts the snapshots every `intervalMs` and the watch on the target's end. */
+  protected watch(opts: { onSnapshot?: (stats: FunctionStats[]) => void; intervalMs?: number }, target: { child: ChildProcess } | { pollPid: number }): void {
+    this.timer = setInterval(() => opts.onSnapshot?.(this.snapshot()), opts.intervalMs ?? 1000);
+    const ended = () => {
+      // Killed by stop() is "stopped", not the program ending on its own.
+      if (!this.stopping) this.reason = 'exited';
+      this.resolveEnded();
+    };
+    if ('child' in target) {
+      target.child.on('exit', (code) => {
+        this.exitCode = code;
+        ended();
+      });
+    } else {
+      // A PID we did not start gives no exit event: poll for it.
+      const proc = `/proc/${target.pollPid}`;
+      this.exitPoll = setInterval(() => {
+        if (!fs.existsSync(proc)) ended();
+      }, 200);
+    }
+  }
+
+  /** Stops a started target that still runs: SIGINT, and SIGKILL after 2 s. */
+  protected async stopChild(child: ChildProcess | undefined): Promise<void> {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    if (!(await within(this.ended, 2000))) child.kill('SIGKILL');
+  }
+
+  /** Detaches everything (see the engine's `detach`). Idempotent. */
+  stop(): Promise<ProbeResult> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<ProbeResult> {
+    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
+    const stoppedAt = performance.now();
+    clearInterval(this.timer);
+    clearInterval(this.exitPoll);
+    const lost = await this.detach();
+    this.resolveEnded();
+    return {
+      engine: this.engine,
+      functions: this.snapshot(),
+      misses: this.misses,
+      targets: this.targets,
+      pid: this.pid,
+      reason: this.reason,
+      exitCode: this.exitCode,
+      lost,
+      durationMs: stoppedAt - this.t0,
+    };
+  }
+}
+
+let sessions = 0;
+
+/** A running probe session of the tracefs engine. */
+export class ProbeSession extends ProbeRunBase {
+  readonly engine = 'tracefs';
+  private lost = 0;
 
   private constructor(
     private readonly tracefs: string,
@@ -131,7 +205,9 @@ export class ProbeSession implements ProbeRun {
     readonly misses: ProbeMiss[],
     readonly pid: number,
     private readonly child: ChildProcess | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Finds the functions, defines and enables the uprobes, starts the target if asked, and begins reading. */
   static async start(opts: ProbeOptions): Promise<ProbeSession> {
@@ -212,23 +288,7 @@ export class ProbeSession implements ProbeRun {
         else this.lost += parseLostLine(line);
       }
     });
-    this.timer = setInterval(() => opts.onSnapshot?.(this.acc.snapshot(performance.now())), opts.intervalMs ?? 1000);
-    if (this.child) {
-      this.child.on('exit', (code) => {
-        this.exitCode = code;
-        // Killed by stop() is "stopped", not the program ending on its own.
-        if (!this.stopping) this.reason = 'exited';
-        this.resolveEnded();
-      });
-    } else {
-      // A PID we did not start gives no exit event: poll for it.
-      this.exitPoll = setInterval(() => {
-        if (!fs.existsSync(`/proc/${this.pid}`)) {
-          if (!this.stopping) this.reason = 'exited';
-          this.resolveEnded();
-        }
-      }, 200);
-    }
+    this.watch(opts, this.child ? { child: this.child } : { pollPid: this.pid });
   }
 
   /**
@@ -252,18 +312,9 @@ export class ProbeSession implements ProbeRun {
 
   /**
    * Disables the probes, reads what is still buffered, kills the reader (and a started target
-   * still running), and removes the instance and the uprobes. Idempotent.
+   * still running), and removes the instance and the uprobes.
    */
-  stop(): Promise<ProbeResult> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
-  }
-
-  private async doStop(): Promise<ProbeResult> {
-    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
-    const stoppedAt = performance.now();
-    clearInterval(this.timer);
-    clearInterval(this.exitPoll);
+  protected async detach(): Promise<number> {
     const instance = path.join(this.tracefs, 'instances', this.group);
     try {
       fs.writeFileSync(path.join(instance, 'events', this.group, 'enable'), '0');
@@ -271,25 +322,10 @@ export class ProbeSession implements ProbeRun {
       // The cleanup below still removes what exists.
     }
     await this.drain(instance);
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGINT');
-      const exited = await within(this.ended, 2000);
-      if (!exited) this.child.kill('SIGKILL');
-    }
+    await this.stopChild(this.child);
     await killAndWait(this.reader);
     cleanup(this.tracefs, this.group, this.events);
-    this.resolveEnded();
-    return {
-      engine: this.engine,
-      functions: this.acc.snapshot(performance.now()),
-      misses: this.misses,
-      targets: this.targets,
-      pid: this.pid,
-      reason: this.reason,
-      exitCode: this.exitCode,
-      lost: this.lost,
-      durationMs: stoppedAt - this.t0,
-    };
+    return this.lost;
   }
 }
 

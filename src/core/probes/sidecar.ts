@@ -18,7 +18,7 @@ import { asSystemError } from '../lab/errors';
 import { GOCACHE_PATH, GOCACHE_VOLUME, LAB_LABEL, OWNER_LABEL, ownerLabel, toHostPath, WORKSPACE_LABEL } from '../lab/runner';
 import { bpftraceScript, BpftraceReader, explainBpftraceError, ATTACH_TIMEOUT_MS } from './bpftrace';
 import type { FunctionStats } from './events';
-import { ProbeError, type ProbeResult, type ProbeRun, within } from './session';
+import { ProbeError, ProbeRunBase, within } from './session';
 import { declarationLine, parseObjdump, type ProbeMiss, type ProbeTarget, selectTargets } from './symbols';
 
 /** Where lab/bpftrace/install.sh unpacks bpftrace (with a launcher `bpftrace` inside). */
@@ -113,15 +113,8 @@ async function execIn(
 const PIDFILE = '/tmp/golab-bpftrace.pid';
 
 /** A probe session run by bpftrace in a sidecar container. */
-export class SidecarSession implements ProbeRun {
+export class SidecarSession extends ProbeRunBase {
   readonly engine = 'bpftrace';
-  private stopping: Promise<ProbeResult> | undefined;
-  private readonly t0 = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  private exitPoll: NodeJS.Timeout | undefined;
-  private reason: ProbeResult['reason'] = 'stopped';
-  private resolveEnded!: () => void;
-  readonly ended = new Promise<void>((r) => (this.resolveEnded = r));
 
   private constructor(
     private readonly docker: Docker,
@@ -131,12 +124,13 @@ export class SidecarSession implements ProbeRun {
     readonly misses: ProbeMiss[],
     /** The PID in the container's namespace. */
     readonly pid: number,
-    private readonly hostPid: number,
     /** The sidecar's name (for messages). */
     readonly name: string,
     /** Closes the connection that carries bpftrace's output. */
     private readonly closeStream: () => void,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(opts: ContainerProbeOptions): Promise<SidecarSession> {
     const { docker } = opts.conn;
@@ -225,8 +219,10 @@ export class SidecarSession implements ProbeRun {
       } finally {
         clearTimeout(timer);
       }
-      const session = new SidecarSession(docker, sidecar, reader, targets, misses, nsPid, hostPid, name, closeStream);
-      session.listen(opts);
+      const session = new SidecarSession(docker, sidecar, reader, targets, misses, nsPid, name, closeStream);
+      // The target's host PID disappears when it exits (its container's namespace dies with
+      // PID 1, taking the sidecar's bpftrace along).
+      session.watch(opts, { pollPid: hostPid });
       return session;
     } catch (e) {
       await remove();
@@ -234,53 +230,20 @@ export class SidecarSession implements ProbeRun {
     }
   }
 
-  private listen(opts: ContainerProbeOptions): void {
-    this.timer = setInterval(() => opts.onSnapshot?.(this.reader.snapshot(performance.now())), opts.intervalMs ?? 1000);
-    // The target's host PID disappears when it exits (its container's namespace dies with PID 1,
-    // taking the sidecar's bpftrace along).
-    this.exitPoll = setInterval(() => {
-      if (!fs.existsSync(`/proc/${this.hostPid}`)) {
-        if (!this.stopping) this.reason = 'exited';
-        this.resolveEnded();
-      }
-    }, 200);
-  }
-
   snapshot(): FunctionStats[] {
     return this.reader.snapshot(performance.now());
   }
 
-  /** Stops bpftrace (SIGINT: it detaches and prints the final counts), then removes the sidecar. Idempotent. */
-  stop(): Promise<ProbeResult> {
-    this.stopping ??= this.doStop();
-    return this.stopping;
-  }
-
-  private async doStop(): Promise<ProbeResult> {
-    // How long the probes ran: until stop was asked for (draining and detaching are not probing).
-    const stoppedAt = performance.now();
-    clearInterval(this.timer);
-    clearInterval(this.exitPoll);
+  /** Stops bpftrace (SIGINT: it detaches and prints the final counts), then removes the sidecar. */
+  protected async detach(): Promise<number> {
     if (this.reason !== 'exited') {
-      // Two count prints from now: every call so far is counted and its latency line read (see BpftraceSession.doStop).
-      await within(this.reader.nextCounts().then(() => this.reader.nextCounts()), 2000);
+      await this.reader.caughtUp();
       await execIn(this.docker, this.sidecar, ['sh', '-c', `kill -INT "$(cat ${PIDFILE})"`]).catch(() => undefined);
       await within(this.reader.exited, 10_000);
     }
     // After the target's exit bpftrace is already gone, but its exec stream only ends with the container.
     await this.sidecar.remove({ force: true }).catch(() => undefined);
     if (!(await within(this.reader.exited, 2000))) this.closeStream();
-    this.resolveEnded();
-    return {
-      engine: this.engine,
-      functions: this.reader.snapshot(performance.now()),
-      misses: this.misses,
-      targets: this.targets,
-      pid: this.pid,
-      reason: this.reason,
-      exitCode: null,
-      lost: this.reader.lost,
-      durationMs: stoppedAt - this.t0,
-    };
+    return this.reader.lost;
   }
 }

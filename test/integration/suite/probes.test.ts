@@ -29,6 +29,20 @@ const running = (name: string) => pgrep('-x', name);
 /** Probes of either engine still attached: a golab bpftrace process, or golab uprobe events in tracefs. */
 const probesLeft = () => pgrep('-f', 'golab-bpftrace-') !== '' || /golab_/.test(uprobeEvents());
 
+/** Stops a debug session, waits until VS Code says it ended, then (up to 10 s) until its probes are detached. */
+async function endSession(session: vscode.DebugSession, api: GolabApi): Promise<void> {
+  const ended = new Promise<void>((resolve) => {
+    const sub = vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.id !== session.id) return;
+      sub.dispose();
+      resolve();
+    });
+  });
+  await vscode.debug.stopDebugging(session);
+  await ended;
+  for (let i = 0; i < 100 && (api.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 describe('eBPF probes on a Go debug session', function () {
   this.timeout(5 * 60_000);
 
@@ -73,16 +87,7 @@ describe('eBPF probes on a Go debug session', function () {
     await vscode.commands.executeCommand('golab.probeFunction', uri, 9, 'remove');
     for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!probesLeft(), 'the removed probe is gone while the session still runs');
-    const ended = new Promise<void>((resolve) => {
-      const sub = vscode.debug.onDidTerminateDebugSession((s) => {
-        if (s.id !== session.id) return;
-        sub.dispose();
-        resolve();
-      });
-    });
-    await vscode.debug.stopDebugging(session);
-    await ended;
-    for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
+    await endSession(session, ext.exports);
     assert.strictEqual(ext.exports.probes.attachedCount, 0);
     assert.ok(!probesLeft(), 'probes left after the session ended');
     for (let i = 0; i < 50 && running('dlv'); i++) await new Promise((r) => setTimeout(r, 100));
@@ -120,16 +125,7 @@ describe('eBPF probes on a Go debug session', function () {
       const open = row?.command?.arguments as [vscode.Uri, { selection: vscode.Range }] | undefined;
       assert.strictEqual(open?.[0].fsPath, vscode.Uri.joinPath(folder.uri, 'probed', 'main.go').fsPath);
       assert.strictEqual(open?.[1].selection.start.line, 9, 'func work is on line 10');
-      const ended = new Promise<void>((resolve) => {
-        const sub = vscode.debug.onDidTerminateDebugSession((s) => {
-          if (s.id !== session.id) return;
-          sub.dispose();
-          resolve();
-        });
-      });
-      await vscode.debug.stopDebugging(session);
-      await ended;
-      for (let i = 0; i < 100 && (ext.exports.probes.attachedCount > 0 || probesLeft()); i++) await new Promise((r) => setTimeout(r, 100));
+      await endSession(session, ext.exports);
       assert.ok(!probesLeft(), 'probes left after the attach session ended');
     } finally {
       await config.update('probes', undefined, vscode.ConfigurationTarget.Global);
