@@ -220,6 +220,20 @@ class IdIndex {
   }
 }
 
+/**
+ * The dense id table of the locations, at least 2^14 long (padded with -1, no location) so
+ * that every id of one or two varint bytes can be looked up without a bounds test; undefined
+ * when the ids are too sparse for a table.
+ */
+function shortIdTable(locIndex: IdIndex): Int32Array | undefined {
+  const dense = locIndex.dense;
+  if (dense.length === 0) return undefined;
+  if (dense.length >= 1 << 14) return dense;
+  const t = new Int32Array(1 << 14).fill(-1);
+  t.set(dense);
+  return t;
+}
+
 interface RawLocation {
   id: number;
   address: number;
@@ -241,14 +255,15 @@ class Decoder {
   private readonly functions: { id: number; name: number; file: number; startLine: number }[] = [];
   /**
    * Samples are read in two passes. The first walk of the Profile only notes where each
-   * Sample is, bounds its location ids and counts its labels; the second, once the locations
-   * are known, reads them into arrays allocated once from those figures, ids already turned
-   * into location indices. No array grows, is copied, or is mapped again afterwards: at tens
-   * of millions of frames each of those is a pass over hundreds of megabytes.
+   * Sample is (its tag and length, then a jump past it: reading every varint of it in both
+   * passes was a sixth of the decoding); the second, once the locations are known, reads
+   * them into arrays allocated once, ids already turned into location indices. The large arrays (ids,
+   * values) do not grow, are not copied, nor mapped again afterwards: at tens of millions of
+   * frames each of those is a pass over hundreds of megabytes.
    */
-  private readonly sampleRanges: Int32Buf;
-  private nLocIds = 0;
-  private nLabels = 0;
+  private nSamples = 0;
+  /** Sum of the Samples' lengths: a bound on their location ids, at least a byte each. */
+  private sampleBytes = 0;
   private sampleLocStart = new Int32Array(0);
   /** Location indices of the samples: 2 bytes each when there are fewer than 2^16 locations (see {@link stackLocations}). */
   private sampleLocs: Int32Array | Uint16Array = new Int32Array(0);
@@ -264,11 +279,7 @@ class Decoder {
   private labelN = 0;
   private readonly text = new TextDecoder('utf-8');
 
-  constructor(private readonly buf: Uint8Array) {
-    // Two entries per Sample, and a Go Sample takes some 20 to 100 bytes: room for one per 32
-    // bytes spares the doublings (each a copy into fresh memory); a shortfall only grows it.
-    this.sampleRanges = new Int32Buf(Math.max(1024, buf.length >>> 4));
-  }
+  constructor(private readonly buf: Uint8Array) {}
 
   /**
    * A varint at pos as a number: exact up to 2^53, and int64 two's complement made negative
@@ -276,6 +287,26 @@ class Decoder {
    * halves are kept apart so that the sign survives: 2^64 - 5 is not representable as a double.
    */
   private varint(end: number): number {
+    // One or two bytes (below 2^14) inline: small enough that the JIT inlines this method into
+    // the loops calling it, which it does not do with the general case.
+    const b = this.buf;
+    const p = this.pos;
+    if (p + 1 < end) {
+      const b0 = b[p];
+      if (b0 < 0x80) {
+        this.pos = p + 1;
+        return b0;
+      }
+      const b1 = b[p + 1];
+      if (b1 < 0x80) {
+        this.pos = p + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
+    return this.varintLong(end);
+  }
+
+  private varintLong(end: number): number {
     const b = this.buf;
     let p = this.pos;
     if (p >= end) throw new ProfileFormatError('corrupt profile: truncated varint');
@@ -401,7 +432,9 @@ class Decoder {
         break;
       }
       case 2:
-        this.scanSample(start, end);
+        // Checked field by field in the second pass (readSamples), which finds it again.
+        this.nSamples++;
+        this.sampleBytes += end - start;
         break;
       case 4: {
         this.checkMessage(start, end);
@@ -435,96 +468,118 @@ class Decoder {
   }
 
   /**
-   * First pass over a Sample: notes its range, bounds its location ids and counts its
-   * labels; the second pass checks every varint in full.
+   * Second pass: every Sample into the arrays. The first pass only noted where each Sample
+   * is, so this one also makes every check of its wire structure (wire types, lengths,
+   * truncation). The fields of a Go Sample (packed ids, packed values, labels) have one-byte
+   * tags, read here inline; any other field goes through {@link sampleField}, the general
+   * reader, which reads them too.
    */
-  private scanSample(start: number, end: number): void {
-    this.sampleRanges.push(start);
-    this.sampleRanges.push(end);
-    this.pos = start;
-    while (this.pos < end) {
-      const tag = this.varint(end);
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (field === 1 || field === 2) {
-        let n = 1;
-        if (wire === 2) {
-          // At most one varint per byte: a bound, not a count (counting is a pass over
-          // every byte). The location array is cut to the real count at the end.
-          const e = this.lengthEnd(end);
-          n = field === 1 ? e - this.pos : 0;
-          this.pos = e;
-        } else if (wire === 0) {
-          this.varint(end);
-        } else {
-          throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
-        }
-        if (field === 1) this.nLocIds += n;
-      } else if (field === 3 && wire === 2) {
-        this.nLabels++;
-        this.pos = this.lengthEnd(end);
-      } else {
-        this.skip(wire, end);
-      }
-    }
-  }
-
-  /** Second pass: every Sample into the arrays sized by the first. */
   private readSamples(locIndex: IdIndex, nTypes: number, nLocations: number): void {
-    const n = this.sampleRanges.n >> 1;
-    const ranges = this.sampleRanges.a;
-    this.sampleLocStart = new Int32Array(n + 1);
+    const n = this.nSamples;
+    const b = this.buf;
+    const top = b.length;
+    const sampleLocStart = new Int32Array(n + 1);
+    const labelStart = new Int32Array(n + 1);
+    this.sampleLocStart = sampleLocStart;
+    this.labelStart = labelStart;
     // The largest array of a profile (tens of millions of entries), written once and read by
     // the flame tree three times: half the memory to fault in and to read when it can be.
-    this.sampleLocs = nLocations <= 0x10000 ? new Uint16Array(this.nLocIds) : new Int32Array(this.nLocIds);
+    // Every id takes at least one byte of its Sample, so the Samples' bytes bound the count
+    // (counting exactly would be a pass over all of them); the pages of the bound never
+    // written are never backed by memory either.
+    this.sampleLocs = nLocations <= 0x10000 ? new Uint16Array(this.sampleBytes) : new Int32Array(this.sampleBytes);
     // Each sample must have exactly nTypes values (checked below): one more would be written
     // past its share, but is refused before the next sample is read.
     this.values = new Float64Array(n * nTypes);
-    this.labelStart = new Int32Array(n + 1);
-    this.labelKey = new Int32Array(this.nLabels);
-    this.labelStr = new Int32Array(this.nLabels);
-    this.labelNum = new Float64Array(this.nLabels);
-    this.labelUnit = new Int32Array(this.nLabels);
+    // Go's heap profiles have one numeric label per sample, CPU profiles usually none: room
+    // for one a sample, grown when there are more (room never written costs no memory).
+    this.allocLabels(Math.max(16, n));
+    const lut = shortIdTable(locIndex);
+    // The Samples are found by walking the Profile again (its fields were all checked by the
+    // first walk): cheaper than keeping their places, an array the size of the sample count.
+    let next = 0;
     for (let s = 0; s < n; s++) {
-      this.sampleLocStart[s] = this.locN;
-      this.labelStart[s] = this.labelN;
+      let p: number;
+      let end: number;
+      for (;;) {
+        this.pos = next;
+        const tag = this.varint(top);
+        if (tag === 0x12) {
+          end = this.lengthEnd(top);
+          p = this.pos;
+          break;
+        }
+        this.skip(tag & 7, top);
+        next = this.pos;
+      }
+      next = end;
+      sampleLocStart[s] = this.locN;
+      labelStart[s] = this.labelN;
       const valuesBefore = this.valueN;
-      this.sample(ranges[2 * s], ranges[2 * s + 1], locIndex);
+      this.sample(p, end, lut, locIndex);
       if (this.valueN - valuesBefore !== nTypes) throw new ProfileFormatError(`corrupt profile: sample ${s} has ${this.valueN - valuesBefore} values for ${nTypes} sample types`);
     }
-    this.sampleLocStart[n] = this.locN;
-    this.labelStart[n] = this.labelN;
+    sampleLocStart[n] = this.locN;
+    labelStart[n] = this.labelN;
     // A view of the ids read, not a copy: the rest of the bound was never written, so it
     // was never backed by memory either (a copy would touch and move every id once more).
     if (this.locN < this.sampleLocs.length) this.sampleLocs = this.sampleLocs.subarray(0, this.locN);
+    // The label arrays are small (a copy costs little) and exact, each its own buffer.
+    if (this.labelN < this.labelKey.length) {
+      const k = this.labelN;
+      this.labelKey = this.labelKey.slice(0, k);
+      this.labelStr = this.labelStr.slice(0, k);
+      this.labelNum = this.labelNum.slice(0, k);
+      this.labelUnit = this.labelUnit.slice(0, k);
+    }
   }
 
-  /** A Sample, read directly: location ids (packed or not), values, labels. */
-  private sample(start: number, end: number, locIndex: IdIndex): void {
-    this.pos = start;
-    while (this.pos < end) {
-      const tag = this.varint(end);
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (field === 1 || field === 2) {
-        if (wire === 2 && field === 1) {
-          this.packedIds(this.lengthEnd(end), locIndex);
-        } else if (wire === 2) {
-          const e = this.lengthEnd(end);
-          while (this.pos < e) this.values[this.valueN++] = this.varint(e);
-        } else if (wire === 0) {
-          const v = this.varint(end);
-          if (field === 1) this.sampleLocs[this.locN++] = this.location(locIndex, this.ids.intern(v));
-          else this.values[this.valueN++] = v;
-        } else {
-          throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
-        }
-      } else if (field === 3 && wire === 2) {
-        this.label(this.lengthEnd(end));
+  /**
+   * One Sample in [p, end). A method of its own, called once a Sample: the JIT optimizes it
+   * after a few thousand calls, where the loop over the Samples would wait for on-stack
+   * replacement, and a deoptimization (a path first met late) costs only this method.
+   */
+  private sample(p: number, end: number, lut: Int32Array | undefined, locIndex: IdIndex): void {
+    const b = this.buf;
+    while (p < end) {
+      const tag = b[p];
+      // Fields 1, 2 and 3 as length-delimited, the one-byte tags of every Go Sample field.
+      // (The label test comes first: then the first Sample gives the JIT feedback on all three
+      // tests; a test it compiled without any is thrown away with the code when first met.)
+      if (tag === 0x1a || tag === 0x0a || tag === 0x12) {
+        this.pos = p + 1;
+        const e = this.lengthEnd(end);
+        if (tag === 0x0a) p = this.packedIds(this.pos, e, lut, locIndex);
+        else if (tag === 0x12) p = this.packedValues(this.pos, e);
+        else p = this.label(this.pos, e);
       } else {
-        this.skip(wire, end);
+        p = this.sampleField(p, end, locIndex);
       }
     }
+  }
+
+  /** One field of a Sample at p, any field number and wire type; returns the position after it. */
+  private sampleField(p: number, end: number, locIndex: IdIndex): number {
+    this.pos = p;
+    const tag = this.varint(end);
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (field === 1 || field === 2) {
+      if (wire === 2) {
+        const e = this.lengthEnd(end);
+        return field === 1 ? this.packedIds(this.pos, e, undefined, locIndex) : this.packedValues(this.pos, e);
+      }
+      if (wire !== 0) throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
+      const v = this.varint(end);
+      if (field === 1) this.sampleLocs[this.locN++] = this.location(locIndex, this.ids.intern(v));
+      else this.values[this.valueN++] = v;
+    } else if (field === 3 && wire === 2) {
+      const e = this.lengthEnd(end);
+      return this.label(this.pos, e);
+    } else {
+      this.skip(wire, end);
+    }
+    return this.pos;
   }
 
   private location(locIndex: IdIndex, id: number): number {
@@ -534,62 +589,118 @@ class Decoder {
   }
 
   /**
-   * Packed location ids, the bulk of a profile's bytes: ids below 2^14 (one or two bytes, all
-   * of Go's but the largest profiles) are read inline and looked up in the dense id table.
+   * Packed location ids in [p, e), the bulk of a profile's bytes; returns e. Ids below 2^14
+   * (one or two bytes: all of Go's but the largest profiles) are read by `lut` when there
+   * is one, without a branch on their length: it changes from one id to the next with no
+   * pattern a branch predictor could learn.
    */
-  private packedIds(e: number, locIndex: IdIndex): void {
+  private packedIds(p: number, e: number, lut: Int32Array | undefined, locIndex: IdIndex): number {
     const b = this.buf;
     const out = this.sampleLocs;
-    const dense = locIndex.dense;
-    const denseLen = dense.length;
-    let p = this.pos;
+    const start = p;
     let n = this.locN;
-    while (p < e) {
-      const b0 = b[p];
-      let id: number;
-      if (b0 < 0x80) {
-        id = b0;
-        p++;
-      } else if (p + 1 < e && b[p + 1] < 0x80) {
-        id = (b0 & 0x7f) | (b[p + 1] << 7);
-        p += 2;
-      } else {
-        this.pos = p;
-        id = this.ids.intern(this.varint(e));
-        p = this.pos;
+    // OR of the indices looked up in lut: negative when one of the ids is unknown (-1 there).
+    let bad = 0;
+    for (;;) {
+      if (lut) {
+        while (p + 1 < e) {
+          const b0 = b[p];
+          const b1 = b[p + 1];
+          const more = b0 >>> 7; // 1 when the id has a second byte
+          if ((more & (b1 >>> 7)) !== 0) break; // a third byte: the general varint below
+          const l = lut[(b0 & 0x7f) | ((b1 & -more) << 7)];
+          bad |= l;
+          out[n++] = l;
+          p += 1 + more;
+        }
+        // The field's last byte, an id of its own when the loop above stopped just before it.
+        if (p + 1 === e && b[p] < 0x80) {
+          const l = lut[b[p]];
+          bad |= l;
+          out[n++] = l;
+          p++;
+        }
       }
-      const l = id >= 0 && id < denseLen ? dense[id] : locIndex.get(id);
-      if (l < 0) throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${id}`);
-      out[n++] = l;
+      if (bad < 0) this.unknownId(start, e, locIndex);
+      if (p >= e) break;
+      // A longer id, or ids too sparse for a table.
+      this.pos = p;
+      out[n++] = this.location(locIndex, this.ids.intern(this.varint(e)));
+      p = this.pos;
     }
     this.locN = n;
-    this.pos = p;
+    return e;
   }
 
-  private label(end: number): void {
+  /** Throws for the first unknown location id of the packed ids in [p, e), as it is named. */
+  private unknownId(p: number, e: number, locIndex: IdIndex): never {
+    this.pos = p;
+    while (this.pos < e) this.location(locIndex, this.ids.intern(this.varint(e)));
+    throw new ProfileFormatError('corrupt profile: a sample refers to an unknown location');
+  }
+
+  /**
+   * Packed values in [p, e); returns e. Every varint of a Sample but its ids goes through
+   * {@link varint}, small enough to be inlined and shared by all: a path of its own for rare
+   * cases (a long value, say) would have no type feedback when the JIT compiles the loop, and
+   * reaching it later throws the compiled code away.
+   */
+  private packedValues(p: number, e: number): number {
+    const values = this.values;
+    let n = this.valueN;
+    this.pos = p;
+    while (this.pos < e) values[n++] = this.varint(e);
+    this.valueN = n;
+    return e;
+  }
+
+  /** A Label message in [p, e); returns e. */
+  private label(p: number, e: number): number {
     let key = 0;
     let str = 0;
     let n = 0;
     let unit = 0;
-    while (this.pos < end) {
-      const tag = this.varint(end);
+    this.pos = p;
+    while (this.pos < e) {
+      const tag = this.varint(e);
       const field = tag >>> 3;
       const wire = tag & 7;
       if (wire !== 0) {
-        this.skip(wire, end);
+        this.skip(wire, e);
         continue;
       }
-      const v = this.varint(end);
+      const v = this.varint(e);
       if (field === 1) key = v;
       else if (field === 2) str = v;
       else if (field === 3) n = v;
       else if (field === 4) unit = v;
     }
+    if (this.labelN === this.labelKey.length) this.allocLabels(this.labelN * 2);
     const i = this.labelN++;
     this.labelKey[i] = key;
     this.labelStr[i] = str;
     this.labelNum[i] = n;
     this.labelUnit[i] = unit;
+    return e;
+  }
+
+  /** (Re)allocates the label arrays with room for `capacity` labels, keeping those read. */
+  private allocLabels(capacity: number): void {
+    const k = this.labelN;
+    const key = new Int32Array(capacity);
+    const str = new Int32Array(capacity);
+    const num = new Float64Array(capacity);
+    const unit = new Int32Array(capacity);
+    if (k > 0) {
+      key.set(this.labelKey.subarray(0, k));
+      str.set(this.labelStr.subarray(0, k));
+      num.set(this.labelNum.subarray(0, k));
+      unit.set(this.labelUnit.subarray(0, k));
+    }
+    this.labelKey = key;
+    this.labelStr = str;
+    this.labelNum = num;
+    this.labelUnit = unit;
   }
 
   private str(i: number, what: string): string {
@@ -630,7 +741,7 @@ class Decoder {
 
     const locIndex = new IdIndex(Int32Array.from(this.locations, (l) => l.id), 'location');
     this.readSamples(locIndex, nTypes, this.locations.length);
-    const sampleCount = this.sampleRanges.n >> 1;
+    const sampleCount = this.nSamples;
     const { sampleLocStart, labelStart } = this;
 
     const { labelKey, labelStr, labelUnit } = this;

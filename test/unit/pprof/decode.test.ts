@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
-import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
+import { Function as PbFunction, Label, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { decodeProfile, labelSummary, type Profile, ProfileFormatError, sampleLabels, stackLocations } from '../../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../../src/core/pprof/model';
 import { profilePath } from './support';
@@ -156,6 +156,67 @@ describe('pprof decoding', () => {
       p.functions.map((f) => f.name),
       ['main.f', '0x401000'],
     );
+  });
+
+  it('reads Samples of every shape: more labels than samples, ids of one to three bytes', () => {
+    const st = new StringTable();
+    // A dense id table, with ids of one, two and three varint bytes.
+    const ids = [...Array.from({ length: 4999 }, (_, i) => i + 1), 16383, 16385, 20000];
+    const stacks = [[1, 200, 20000, 3], [20000], [127, 128, 16383, 16385, 5], [4999, 2]];
+    const pb = new PbProfile({
+      sampleType: [new ValueType({ type: st.dedup('alloc_space'), unit: st.dedup('bytes') }), new ValueType({ type: st.dedup('x'), unit: st.dedup('count') })],
+      function: [new PbFunction({ id: 1, name: st.dedup('main.f'), filename: st.dedup('/x/f.go') })],
+      location: ids.map((id) => new Location({ id, line: [new Line({ functionId: 1, line: id % 100 })] })),
+      sample: stacks.map(
+        (stack, i) =>
+          new Sample({
+            locationId: stack,
+            value: [1 << (7 * i), 1 - i],
+            label: Array.from({ length: 3 * i }, (_, k) => new Label({ key: st.dedup(`k${k}`), num: 1000 * k + i, numUnit: st.dedup('bytes') })),
+          }),
+      ),
+      stringTable: st,
+    });
+    const p = decodeProfile(pb.encode());
+    assert.strictEqual(p.sampleCount, 4);
+    for (let s = 0; s < 4; s++) {
+      const got = Array.from(stackLocations(p).subarray(p.sampleLocStart[s], p.sampleLocStart[s + 1]), (l) => ids[l]);
+      assert.deepStrictEqual(got, stacks[s]);
+      assert.deepStrictEqual([p.values[2 * s], p.values[2 * s + 1]], [1 << (7 * s), 1 - s]);
+      assert.deepStrictEqual(
+        sampleLabels(p, s),
+        Array.from({ length: 3 * s }, (_, k) => ({ key: `k${k}`, num: 1000 * k + s, unit: 'bytes' })),
+      );
+    }
+    assert.strictEqual(p.labelKey.length, 18);
+    assert.strictEqual(p.labelNum.length, 18);
+  });
+
+  it('refuses corrupt Samples with a message that names the problem', () => {
+    const st = new StringTable();
+    const base = {
+      sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })],
+      function: [new PbFunction({ id: 1, name: st.dedup('main.f') })],
+      location: [new Location({ id: 1, line: [new Line({ functionId: 1 })] }), new Location({ id: 2, line: [new Line({ functionId: 1 })] })],
+    };
+    const cases: [Uint8Array, RegExp][] = [
+      [new PbProfile({ ...base, sample: [new Sample({ locationId: [1, 2, 300, 1], value: [1] })], stringTable: st }).encode(), /unknown location 300$/],
+      [new PbProfile({ ...base, sample: [new Sample({ locationId: [2, 9], value: [1] })], stringTable: st }).encode(), /unknown location 9$/],
+      [new PbProfile({ ...base, sample: [new Sample({ locationId: [1], value: [1, 2] })], stringTable: st }).encode(), /sample 0 has 2 values for 1 sample types/],
+      // A Sample whose field 1 has wire type 5 (fixed32).
+      [Buffer.concat([new PbProfile({ ...base, stringTable: st }).encode(), Uint8Array.from([0x12, 5, 0x0d, 1, 0, 0, 0])]), /invalid wire type 5 in a sample/],
+      // A Sample whose packed ids run past its end.
+      [Buffer.concat([new PbProfile({ ...base, stringTable: st }).encode(), Uint8Array.from([0x12, 3, 0x0a, 5, 1])]), /runs past the end of its message/],
+      // A Sample ending in the middle of a varint.
+      [Buffer.concat([new PbProfile({ ...base, stringTable: st }).encode(), Uint8Array.from([0x12, 3, 0x10, 0x81, 0x81])]), /truncated varint/],
+    ];
+    for (const [bytes, want] of cases) {
+      assert.throws(
+        () => decodeProfile(bytes),
+        (e: unknown) => e instanceof ProfileFormatError && want.test(e.message),
+        `${want}`,
+      );
+    }
   });
 
   it('refuses inputs that are not profiles with a clear ProfileFormatError', () => {
