@@ -12,8 +12,11 @@
  */
 import type { FlameFunction, FlameProfile, FlameTree, SampleType } from './flame';
 
-/** Version of the encoded form; a page written by a newer CLI says so instead of misdrawing. */
-export const FLAME_CODEC_VERSION = 1;
+/**
+ * Version of the encoded form; a page written by a newer CLI says so instead of misdrawing.
+ * 2: the tree no longer carries self values (derived from totals); format 1's are ignored.
+ */
+export const FLAME_CODEC_VERSION = 2;
 
 /** A typed array as JSON: its element kind and its bytes (little-endian) in base64. */
 export interface EncodedArray {
@@ -28,7 +31,6 @@ export interface EncodedFlameTree {
   depth: EncodedArray;
   size: EncodedArray;
   total: EncodedArray[];
-  self: EncodedArray[];
   baseTotal?: EncodedArray[];
 }
 
@@ -85,7 +87,6 @@ export function encodeFlameProfile(profile: FlameProfile): EncodedFlameProfile {
     depth: encodeArray(t.depth),
     size: encodeArray(t.size),
     total: t.total.map(encodeArray),
-    self: t.self.map(encodeArray),
   };
   if (t.baseTotal) tree.baseTotal = t.baseTotal.map(encodeArray);
   return { ...profile, golabFlame: FLAME_CODEC_VERSION, tree };
@@ -166,7 +167,6 @@ export function decodeFlameProfile(v: unknown): FlameProfile {
     depth: decodeArray(t.depth, i32, 'tree.depth'),
     size: decodeArray(t.size, i32, 'tree.size'),
     total: decodeList(t.total, 'tree.total', sampleTypes.length),
-    self: decodeList(t.self, 'tree.self', sampleTypes.length),
   };
   if (t.baseTotal !== undefined && t.baseTotal !== null) tree.baseTotal = decodeList(t.baseTotal, 'tree.baseTotal', sampleTypes.length);
   validateTree(tree, functions.length);
@@ -192,7 +192,6 @@ export function validateTree(tree: FlameTree, functionCount: number): void {
     ['depth', tree.depth],
     ['size', tree.size],
     ...tree.total.map((a, k): [string, { length: number }] => [`total[${k}]`, a]),
-    ...tree.self.map((a, k): [string, { length: number }] => [`self[${k}]`, a]),
     ...(tree.baseTotal ?? []).map((a, k): [string, { length: number }] => [`baseTotal[${k}]`, a]),
   ];
   for (const [name, a] of arrays) if (a.length !== n) throw new FlameCodecError(`tree.${name} has ${a.length} entries for ${n} nodes`);

@@ -3,7 +3,7 @@
  * (callees), both as {@link FlameTree}s over the profile's own function table, so the flame
  * renderer draws them unchanged.
  */
-import type { FlameProfile, FlameTree } from '../../shared/flame';
+import { type FlameProfile, type FlameTree, selfValues } from '../../shared/flame';
 import { TreeBuilder } from './treeBuilder';
 
 export interface Sandwich {
@@ -26,6 +26,7 @@ export function sandwich(flame: FlameProfile, func: number): Sandwich {
   const { tree } = flame;
   const nTypes = flame.sampleTypes.length;
   const n = tree.func.length;
+  const self = tree.total.map((_, t) => selfValues(tree, t));
   const callers = new TreeBuilder(nTypes);
   const callees = new TreeBuilder(nTypes);
   const calleeRoot = callees.child(0, func);
@@ -40,12 +41,12 @@ export function sandwich(flame: FlameProfile, func: number): Sandwich {
     // Outermost `func` node: merge its subtree under the callee root.
     const end = i + tree.size[i];
     map[i] = calleeRoot;
-    for (let t = 0; t < nTypes; t++) callees.self[t].a[calleeRoot] += tree.self[t][i];
+    for (let t = 0; t < nTypes; t++) callees.self[t].a[calleeRoot] += self[t][i];
     callees.addLine(calleeRoot, tree.line[i], tree.total[flame.defaultType][i]);
     for (let j = i + 1; j < end; j++) {
       const c = callees.child(map[tree.parent[j]], tree.func[j]);
       map[j] = c;
-      for (let t = 0; t < nTypes; t++) callees.self[t].a[c] += tree.self[t][j];
+      for (let t = 0; t < nTypes; t++) callees.self[t].a[c] += self[t][j];
       callees.addLine(c, tree.line[j], tree.total[flame.defaultType][j]);
     }
     // Its callers: the path up to the root, inverted; the whole total ends at the outermost caller.

@@ -3,7 +3,8 @@
  * in preorder. Written for profiles of tens of millions of frames, where the cost is cache
  * misses and first touches of fresh memory, not instructions: what the walk needs of a node
  * sits in one 32-byte record, so reaching a node costs one miss instead of one per array, no
- * frame allocates, and the layout reuses its scratch arrays.
+ * frame allocates, and the layout works in its own output arrays before it fills them (a
+ * fresh array costs a page fault per 4 KB: on this scale a good part of the time).
  */
 import type { FlameFunction, FlameTree } from '../../shared/flame';
 import { type Profile, stackLocations } from './decode';
@@ -32,10 +33,9 @@ const CALL_LINE = 2;
 const SELF_LINE = 3;
 const FUNC = 4;
 const PARENT = 5;
-/** 1 + index of the node's self values in `selfs` (0: no sample ended here, self is 0). */
-const SELF_SLOT = 6;
 /** Filled by the layout: the line shown for the node. */
-const BEST_LINE = 7;
+const BEST_LINE = 6;
+/** Field 7 is padding: a 32-byte record never straddles two cache lines. */
 const R = 8;
 const NO_LINE = -2147483648;
 
@@ -70,14 +70,13 @@ class Builder {
   /** Record of node i at rec[i * R ...]. */
   rec: Int32Array;
   /**
-   * Self values per sample type of the nodes where samples ended, slot k at [k * nTypes ...):
-   * only leaves have any, so inner nodes (most of a deep tree) carry none.
+   * Per node, the value of the default sample type of the samples that ended there; the
+   * layout sums it up the tree in place. The other types are only summed once the preorder
+   * is known, straight into the output (per node values of every type here would be a
+   * large fresh array, for values that each sample has once).
    */
-  selfs: Float64Array;
-  selfCount = 0;
+  own: Float64Array;
   count = 1;
-  /** The sum of the walk's read-ahead loads: only stored, so that they are not optimised away. */
-  readAhead = 0;
   private cap: number;
   /** Child tables; slot pairs (func + 1, child), 0 when free (fresh memory is zeros); the count before each table. */
   private arena: Int32Array;
@@ -87,18 +86,16 @@ class Builder {
   /** (leaf node, line) -> value, for samples ending at a line other than the node's SELF_LINE. */
   readonly selfOther = new LineValues();
 
-  constructor(
-    readonly nTypes: number,
-    capacity: number,
-    leaves: number,
-  ) {
+  constructor(capacity: number) {
     this.cap = Math.max(1024, capacity);
     // Only the part written is ever touched: a generous capacity costs address space, not memory.
     this.rec = new Int32Array(this.cap * R);
-    this.selfs = new Float64Array(Math.max(1024, leaves) * nTypes);
-    // Two slots per node of capacity: a branching tree needs several (tables are abandoned as
-    // they grow), and growing the arena copies all of it into fresh memory.
-    this.arena = new Int32Array(Math.max(1 << 16, 2 * this.cap));
+    this.own = new Float64Array(this.cap);
+    // Eight int32 per node of capacity: a branching tree needs several (a node with 16
+    // children has had tables of 4, 8, 16 and 32 pairs, the smaller ones abandoned as it grew:
+    // 31 int32 per child; measured, 8 per node on a heap profile of 1.7M nodes). Untouched,
+    // the room costs nothing; growing the arena copies all of it into fresh memory.
+    this.arena = new Int32Array(Math.max(1 << 16, 8 * this.cap));
     this.rec[SELF_LINE] = NO_LINE;
     this.rec[FUNC] = -1;
     this.rec[PARENT] = -1;
@@ -197,6 +194,9 @@ class Builder {
       const rec = new Int32Array(this.cap * R);
       rec.set(this.rec);
       this.rec = rec;
+      const own = new Float64Array(this.cap);
+      own.set(this.own);
+      this.own = own;
     }
     const r = n * R;
     const a = this.rec;
@@ -205,22 +205,6 @@ class Builder {
     a[r + FUNC] = func;
     a[r + PARENT] = p;
     return n;
-  }
-
-  /** The offset in `selfs` of the node's self values, given them if it had none. */
-  selfAt(node: number): number {
-    const r = node * R + SELF_SLOT;
-    let k = this.rec[r];
-    if (k === 0) {
-      k = ++this.selfCount;
-      this.rec[r] = k;
-      if (k * this.nTypes > this.selfs.length) {
-        const s = new Float64Array(this.selfs.length * 2);
-        s.set(this.selfs);
-        this.selfs = s;
-      }
-    }
-    return (k - 1) * this.nTypes;
   }
 }
 
@@ -236,17 +220,18 @@ const BOUNDS_STRIDE = 8;
 /**
  * An estimate of the node count: one per frame not shared with the previous sample's stack
  * (a shared frame is the previous sample's node), so the records are allocated once. Also,
- * per depth from the root, how many samples part from their predecessor there. Both from
- * every BOUNDS_STRIDE-th sample only (scaled up): a full pass reads every frame of the
- * profile once more, and both figures only guide performance (the record array grows past
- * an estimate that falls short; the sort depths change the order, not the tree).
+ * per depth from the root, how many samples have a location there that their predecessor
+ * does not have at that depth (the stacks parted at or above it). Both from every
+ * BOUNDS_STRIDE-th sample only (scaled up): a full pass reads every frame of the profile
+ * once more, and both figures only guide performance (the records grow past an estimate
+ * that falls short; the sort depths change the order, not the tree).
  */
-function bounds(p: Profile): { maxNodes: number; parting: Int32Array } {
+function bounds(p: Profile): { maxNodes: number; varying: Int32Array } {
   const { sampleCount, sampleLocStart, locFrameStart } = p;
   const sampleLocs = stackLocations(p);
   const stride = sampleCount >= 64 * BOUNDS_STRIDE ? BOUNDS_STRIDE : 1;
   let nodes = 0;
-  let parting: Int32Array = new Int32Array(64);
+  let varying: Int32Array = new Int32Array(64);
   for (let s = stride - 1; s < sampleCount; s += stride) {
     const end = sampleLocStart[s + 1];
     const depth = end - sampleLocStart[s];
@@ -254,69 +239,124 @@ function bounds(p: Profile): { maxNodes: number; parting: Int32Array } {
     const prevDepth = s > 0 ? prevEnd - sampleLocStart[s - 1] : 0;
     let d = 0;
     while (d < depth && d < prevDepth && sampleLocs[end - 1 - d] === sampleLocs[prevEnd - 1 - d]) d++;
-    if (d >= parting.length) parting = grown(parting, d + 1);
-    parting[d] += stride;
+    const top = Math.max(depth, prevDepth);
+    if (top > varying.length) varying = grown(varying, top);
+    for (let k = d; k < top; k++) varying[k] += stride;
     for (let i = end - 1 - d; i >= end - depth; i--) nodes += locFrameStart[sampleLocs[i] + 1] - locFrameStart[sampleLocs[i]];
   }
   // A quarter more than the estimate: a growth copies every record written so far.
-  return { maxNodes: 1 + Math.ceil(nodes * stride * 1.25), parting };
+  return { maxNodes: 1 + Math.ceil(nodes * stride * 1.25), varying };
 }
 
-/** Digits of the sample order: the locations at this many depths where stacks branch. */
-const SORT_DEPTHS = 4;
+/** At most this many depths are sort digits. */
+const SORT_DEPTHS = 3;
+/**
+ * The sort stops adding digits once this many groups may result: the copy into the walk's
+ * order ({@link regroup}) writes one sequential stream per group, cheap while their current
+ * cache lines all stay in cache. On a heap profile of 1.7M nodes, 16 and 256 groups gave the
+ * same time within the noise of this machine.
+ */
+const SORT_GROUPS = 1024;
 /** Below this many samples the tree stays in cache whatever the order: no sort. */
 const SORT_MIN_SAMPLES = 1 << 14;
 
 /**
- * The order in which to walk the samples: by their locations at the first SORT_DEPTHS
- * depths (from the root) where many stacks branch, by a stable LSD radix sort (one counting
- * pass per depth). Profiles list samples in hash order, so consecutive stacks share little
- * and every lookup lands on a node last touched long ago: a cache miss per frame, and nodes
- * created in an order unrelated to the final preorder. Walked in this order, consecutive
- * samples share their upper frames, the nodes being extended are those just created, and
- * creation order is close to a preorder, which the layout then reads nearly sequentially.
+ * The order in which to walk the samples: grouped by their locations at the first depths
+ * (from the root) where stacks part, by a stable LSD radix sort (one counting pass per
+ * depth). Profiles list samples in hash order, so consecutive stacks share little and every
+ * lookup lands on a node last touched long ago: a cache miss per frame. Walked group by
+ * group, each group's subtree is small enough to stay in cache while its samples are walked,
+ * and nodes are created subtree by subtree, an order close to the preorder the layout makes.
  * The order does not change the tree: values are integers, summed exactly in any order.
  */
-function sampleOrder(p: Profile, parting: Int32Array): Int32Array | undefined {
+function sampleOrder(p: Profile, varying: Int32Array): Int32Array | undefined {
   const { sampleCount: n, sampleLocStart } = p;
   const sampleLocs = stackLocations(p);
   if (n < SORT_MIN_SAMPLES) return undefined;
-  // Depths where at least 1/256 of the samples part from their predecessor: above them the
-  // stacks are (nearly) all alike, and sorting by a depth all share orders nothing.
-  const depths: number[] = [];
-  for (let d = 0; d < parting.length && depths.length < SORT_DEPTHS; d++) if (parting[d] * 256 >= n) depths.push(d);
-  if (depths.length === 0) return undefined;
   const nLocs = p.locFrameStart.length - 1;
-  const w = depths.length;
-  // Digit: 1 + the location at that depth, 0 past the stack's end (so shorter stacks first).
-  // Half the memory when every digit fits in 16 bits (fewer than 2^16 - 1 locations).
-  const digits = nLocs < 0xffff ? new Uint16Array(n * w) : new Int32Array(n * w);
-  for (let s = 0; s < n; s++) {
-    const end = sampleLocStart[s + 1];
-    const depth = end - sampleLocStart[s];
-    for (let k = 0; k < w; k++) {
-      const d = depths[k];
-      digits[k * n + s] = d < depth ? sampleLocs[end - 1 - d] + 1 : 0;
+  // Depths where at least 1/256 of the samples differ from their predecessor, root first,
+  // while the number of groups (estimated from every 64th sample) stays small.
+  const depths: number[] = [];
+  const seen = new Uint8Array(nLocs + 1);
+  let groups = 1;
+  for (let d = 0; d < varying.length && depths.length < SORT_DEPTHS; d++) {
+    if (varying[d] * 256 < n) continue;
+    seen.fill(0);
+    let distinct = 0;
+    for (let s = 0; s < n; s += 64) {
+      const end = sampleLocStart[s + 1];
+      const x = d < end - sampleLocStart[s] ? sampleLocs[end - 1 - d] + 1 : 0;
+      if (seen[x] === 0) {
+        seen[x] = 1;
+        distinct++;
+      }
     }
+    if (depths.length > 0 && groups * distinct > SORT_GROUPS) break;
+    depths.push(d);
+    groups *= distinct;
   }
+  if (depths.length === 0) return undefined;
   let order = new Int32Array(n);
   let next = new Int32Array(n);
   for (let s = 0; s < n; s++) order[s] = s;
+  // Digit: 1 + the location at that depth, 0 past the stack's end (so shorter stacks first).
+  const digit = new Int32Array(n);
   const count = new Int32Array(nLocs + 2);
-  for (let k = w - 1; k >= 0; k--) {
-    const base = k * n;
+  for (let k = depths.length - 1; k >= 0; k--) {
+    const d = depths[k];
     count.fill(0);
-    for (let s = 0; s < n; s++) count[digits[base + s] + 1]++;
+    for (let s = 0; s < n; s++) {
+      const end = sampleLocStart[s + 1];
+      const x = d < end - sampleLocStart[s] ? sampleLocs[end - 1 - d] + 1 : 0;
+      digit[s] = x;
+      count[x + 1]++;
+    }
     for (let j = 1; j < count.length; j++) count[j] += count[j - 1];
     for (let i = 0; i < n; i++) {
       const s = order[i];
-      next[count[digits[base + s]]++] = s;
+      next[count[digit[s]]++] = s;
     }
     const t = order;
     order = next;
     next = t;
   }
   return order;
+}
+
+/**
+ * The samples' stacks and values copied into the walk's order. Each is written where its
+ * group's part of the copy has got to: the profile is read in its order, the copy is written
+ * in a few hundred sequential streams, and the walk and the layout then read it in order,
+ * where reading the profile's own arrays in the walk's order would be a cache miss per sample
+ * (it was the largest part of the walk's time), and adding the values up in the profile's
+ * order would be one per value.
+ */
+function regroup(p: Profile, order: Int32Array): { sampleLocs: Int32Array | Uint16Array; sampleLocStart: Int32Array; values: Float64Array } {
+  const n = p.sampleCount;
+  const nTypes = p.sampleTypes.length;
+  const { sampleLocStart: start, values } = p;
+  const locs = stackLocations(p);
+  const dest = new Int32Array(n);
+  const sampleLocStart = new Int32Array(n + 1);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const s = order[i];
+    dest[s] = i;
+    sampleLocStart[i] = w;
+    w += start[s + 1] - start[s];
+  }
+  sampleLocStart[n] = w;
+  const sampleLocs = locs instanceof Uint16Array ? new Uint16Array(w) : new Int32Array(w);
+  const out = new Float64Array(n * nTypes);
+  for (let s = 0; s < n; s++) {
+    const i = dest[s];
+    let o = sampleLocStart[i];
+    for (let k = start[s]; k < start[s + 1]; k++) sampleLocs[o++] = locs[k];
+    const from = s * nTypes;
+    const to = i * nTypes;
+    for (let t = 0; t < nTypes; t++) out[to + t] = values[from + t];
+  }
+  return { sampleLocs, sampleLocStart, values: out };
 }
 
 /**
@@ -327,12 +367,15 @@ function sampleOrder(p: Profile, parting: Int32Array): Int32Array | undefined {
 export function buildFlameTree(profile: Profile): FlameTree {
   const nTypes = profile.sampleTypes.length;
   const def = profile.defaultType;
-  const { sampleCount, sampleLocStart, values, locFrameStart, frameFunc, frameLine } = profile;
-  const sampleLocs = stackLocations(profile);
-  const { maxNodes, parting } = bounds(profile);
-  const order = sampleOrder(profile, parting);
+  const { sampleCount, locFrameStart, frameFunc, frameLine } = profile;
+  const { maxNodes, varying } = bounds(profile);
+  const order = sampleOrder(profile, varying);
+  // The walk's order: samples in groups, or as they are.
+  const { sampleLocs, sampleLocStart, values } = order ? regroup(profile, order) : { sampleLocs: stackLocations(profile), sampleLocStart: profile.sampleLocStart, values: profile.values };
   // Past 2^24 nodes (512 MB of records) they grow as needed instead: the estimate can be far above the count.
-  const b = new Builder(nTypes, Math.min(maxNodes, 1 << 24), Math.min(sampleCount, maxNodes));
+  const b = new Builder(Math.min(maxNodes, 1 << 24));
+    /** The node where each sample ended: its values go there once the layout is known. */
+  const leaf = new Int32Array(sampleCount);
 
   // The current path: per location depth the location and the frame depth after it, per
   // frame depth the node and its line. A sample reuses the previous one's nodes for the
@@ -347,19 +390,7 @@ export function buildFlameTree(profile: Profile): FlameTree {
   let otherSlot: Int32Array = new Int32Array(64);
   let nOther = 0;
   let prevDepth = 0;
-  // In sorted order each sample's stack and values are somewhere else in memory: they are
-  // read a few samples ahead (loads whose result only feeds `ahead`), so that the misses of
-  // the samples to come overlap the work on this one instead of each stalling the walk.
-  let ahead = 0;
-  const last = sampleCount - 1;
-  for (let i = 0; i < sampleCount; i++) {
-    const s = order ? order[i] : i;
-    if (order) {
-      ahead += sampleLocStart[order[Math.min(i + 16, last)]];
-      const a = order[Math.min(i + 8, last)];
-      const e = sampleLocStart[a + 1];
-      ahead += sampleLocs[e - 1] + sampleLocs[Math.max(e - 17, 0)] + values[a * nTypes];
-    }
+  for (let s = 0; s < sampleCount; s++) {
     const end = sampleLocStart[s + 1];
     const depth = end - sampleLocStart[s];
     const v = values[s * nTypes + def];
@@ -407,153 +438,202 @@ export function buildFlameTree(profile: Profile): FlameTree {
       if (rec[r] === NO_LINE) rec[r] = line;
       else if (rec[r] !== line) b.selfOther.value[b.selfOther.slot(node, line)] += v;
     }
-    const o = b.selfAt(node);
-    const selfs = b.selfs;
-    const vo = s * nTypes;
-    for (let t = 0; t < nTypes; t++) selfs[o + t] += values[vo + t];
+    b.own[node] += v;
+    leaf[s] = node;
   }
-  // Kept where the optimiser cannot drop it, with the loads that made it.
-  b.readAhead = ahead;
-  return layout(b, def, profile.functions);
+  return layout(b, profile, values, leaf);
 }
 
-/** One field of every node: node i's at a[i * stride + at] (in the records, or a compact copy). */
-interface NodeField {
-  a: Int32Array;
-  stride: number;
-  at: number;
-}
-
-/** Totals, best lines, children sorted, preorder: the builder's tree as a {@link FlameTree}. */
-function layout(b: Builder, order: number, functions: readonly FlameFunction[]): FlameTree {
+/**
+ * Totals, best lines, children sorted, preorder: the builder's tree as a {@link FlameTree}.
+ * The output arrays are allocated first and serve as the scratch arrays of the steps before
+ * each is filled (noted at each step): no other array of the tree's size is made, but the
+ * children's offsets. Each step is a function of its own: V8 optimises a long function's
+ * loops one at a time and throws the code away when the next step first runs (measured: nine
+ * deoptimisations of the single function this was), small ones are compiled once.
+ */
+function layout(b: Builder, profile: Profile, values: Float64Array, leaf: Int32Array): FlameTree {
   const n = b.count;
-  const { nTypes, rec, selfs } = b;
+  const nTypes = profile.sampleTypes.length;
+  const def = profile.defaultType;
+  const parent = new Int32Array(n);
+  const func = new Int32Array(n);
+  const line = new Int32Array(n);
+  const depth = new Int32Array(n);
+  const size = new Int32Array(n);
+  const total = Array.from({ length: nTypes }, () => new Float64Array(n));
 
-  // Scratch arrays in the spent child tables when they are large enough (key first: its
-  // offset 0 is 8-byte aligned), else fresh. Each is written in full before it is read.
+  // The builder's own values become the totals of the default type, in creation order; the
+  // parents are copied out of the records into `size` (scratch).
+  const key = b.own;
+  const oldParent = size;
+  sumUp(b, key, oldParent);
+
+  // Children lists (CSR): offsets in the spent child tables when they are large enough (their
+  // memory is faulted in already), the lists in `depth` (scratch).
   const arena = b.spentArena();
-  const inArena = arena.length >= 7 * n;
-  const key = inArena ? new Float64Array(arena.buffer, arena.byteOffset, n) : new Float64Array(n);
-  const parent = inArena ? arena.subarray(2 * n, 3 * n) : new Int32Array(n);
-  const childStart = inArena ? arena.subarray(3 * n, 4 * n + 1) : new Int32Array(n + 1);
-  const childList = inArena ? arena.subarray(4 * n + 1, 5 * n) : new Int32Array(Math.max(0, n - 1));
-  // The function and call line of each node, read from a child's record when its parent's
-  // children are sorted and their lines summed: copied out of the records in the pass below
-  // (the same cache lines) when there is room for them, so that those reads, in no order,
-  // land on 8 bytes per node rather than 32. Else read in the records themselves.
-  const compact = inArena ? arena.subarray(5 * n, 7 * n) : undefined;
-  const nodeFunc: NodeField = compact ? { a: compact, stride: 2, at: 0 } : { a: rec, stride: R, at: FUNC };
-  const nodeCallLine: NodeField = compact ? { a: compact, stride: 2, at: 1 } : { a: rec, stride: R, at: CALL_LINE };
+  const childStart = arena.length > n ? arena.subarray(0, n + 1).fill(0) : new Int32Array(n + 1);
+  const childList = depth;
+  childLists(n, oldParent, childStart, childList);
+  sortChildren(b, key, childStart, childList, profile.functions);
+  bestLines(b, key, oldParent, childStart, childList);
 
-  // Parents and totals of the sort type in creation order (parents precede children: one
-  // reverse pass), out of the records into compact arrays for the passes below.
-  for (let i = 0; i < n; i++) {
-    const r = i * R;
-    parent[i] = rec[r + PARENT];
-    const k = rec[r + SELF_SLOT];
-    key[i] = k !== 0 ? selfs[(k - 1) * nTypes + order] : 0;
-    if (compact) {
-      compact[2 * i] = rec[r + FUNC];
-      compact[2 * i + 1] = rec[r + CALL_LINE];
-    }
+  // The preorder: its stack in the default type's total (scratch: 8 bytes per node, it needs
+  // 4), each node's new index in `func` (scratch), the node at each new index in `line`
+  // (scratch); the new parents are final.
+  preorder(n, childStart, childList, oldParent, new Int32Array(total[def].buffer, 0, n), func, line, parent);
+  total[def].fill(0);
+  sumValues(values, leaf, func, parent, total);
+  gather(b, line, func, line);
+  depth[0] = 0;
+  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
+  size.fill(1);
+  for (let i = n - 1; i > 0; i--) size[parent[i]] += size[i];
+  return { parent, func, line, depth, size, total };
+}
+
+/** Sums the builder's own values up the tree (parents precede children: one reverse pass), copying out the parents. */
+function sumUp(b: Builder, key: Float64Array, parent: Int32Array): void {
+  const { rec, count: n } = b;
+  for (let i = n - 1; i > 0; i--) {
+    const p = rec[i * R + PARENT];
+    parent[i] = p;
+    key[p] += key[i];
   }
-  for (let i = n - 1; i > 0; i--) key[parent[i]] += key[i];
+  parent[0] = -1;
+}
 
-  // Children lists (CSR), sorted. childStart[p] first holds the end of p's range and moves
-  // down to its start as the children are placed, last first: no cursor array to allocate.
-  childStart.fill(0);
+/**
+ * The children of each node p, at childList[childStart[p] .. childStart[p + 1]), in creation
+ * order. childStart[p] first holds the end of p's range and moves down to its start as the
+ * children are placed, last first: no cursor array.
+ */
+function childLists(n: number, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
   for (let i = 1; i < n; i++) childStart[parent[i]]++;
   for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
   for (let i = n - 1; i > 0; i--) childList[--childStart[parent[i]]] = i;
-  // Ties (frequent: equal sizes in a heap profile) go by function name, then index: by a rank
-  // of the functions in that order, computed once, instead of comparing strings per tie.
+}
+
+/** Preorder by an explicit stack (trees can be thousands deep: no recursion): each node's new index, the node at each, the new parents. */
+function preorder(n: number, childStart: Int32Array, childList: Int32Array, oldParent: Int32Array, stack: Int32Array, pos: Int32Array, at: Int32Array, parent: Int32Array): void {
+  let sp = 0;
+  let k = 0;
+  stack[sp++] = 0;
+  while (sp > 0) {
+    const v = stack[--sp];
+    pos[v] = k;
+    at[k] = v;
+    parent[k++] = v === 0 ? -1 : pos[oldParent[v]];
+    for (let j = childStart[v + 1] - 1; j >= childStart[v]; j--) stack[sp++] = childList[j];
+  }
+  if (k !== n) throw new Error(`flame tree layout reached ${k} of ${n} nodes`);
+}
+
+/**
+ * Every sample's values (in the walk's order) into its node's total at the node's new index,
+ * then summed up the tree.
+ */
+function sumValues(values: Float64Array, leaf: Int32Array, pos: Int32Array, parent: Int32Array, total: Float64Array[]): void {
+  const nTypes = total.length;
+  const n = parent.length;
+  const m = leaf.length;
+  if (nTypes === 4) {
+    // Go's heap profiles: the four types in one pass.
+    const [a0, a1, a2, a3] = total;
+    for (let i = 0; i < m; i++) {
+      const s = i * 4;
+      const x = pos[leaf[i]];
+      a0[x] += values[s];
+      a1[x] += values[s + 1];
+      a2[x] += values[s + 2];
+      a3[x] += values[s + 3];
+    }
+    for (let i = n - 1; i > 0; i--) {
+      const p = parent[i];
+      a0[p] += a0[i];
+      a1[p] += a1[i];
+      a2[p] += a2[i];
+      a3[p] += a3[i];
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const s = i * nTypes;
+    const x = pos[leaf[i]];
+    for (let t = 0; t < nTypes; t++) total[t][x] += values[s + t];
+  }
+  for (const tot of total) for (let i = n - 1; i > 0; i--) tot[parent[i]] += tot[i];
+}
+
+/** Each node's function and line from its record, in the new order (`at` may be `line`: each entry is read before it is written). */
+function gather(b: Builder, at: Int32Array, func: Int32Array, line: Int32Array): void {
+  const { rec } = b;
+  const n = func.length;
+  for (let i = 0; i < n; i++) {
+    const r = at[i] * R;
+    func[i] = rec[r + FUNC];
+    line[i] = rec[r + BEST_LINE];
+  }
+}
+
+/**
+ * Sorts each node's children by decreasing total, ties by function name then index, by a
+ * rank of the functions in that order computed on the first tie (string comparisons per tie
+ * would dominate: heap profiles have many equal totals). No comparator closure: a sort
+ * callback is not inlined, and a call per comparison was most of the sorting time.
+ */
+function sortChildren(b: Builder, key: Float64Array, childStart: Int32Array, childList: Int32Array, functions: readonly FlameFunction[]): void {
+  const n = b.count;
+  const rec = b.rec;
   let rank: Int32Array | undefined;
-  const cmp = (a: number, c: number): number => {
-    const d = key[c] - key[a];
-    if (d !== 0) return d;
+  let tmp = new Int32Array(64);
+  /** Whether x goes before y: a larger total, or an equal one and an earlier name. */
+  const before = (x: number, y: number): boolean => {
+    const kx = key[x];
+    const ky = key[y];
+    if (kx !== ky) return kx > ky;
     rank ??= nameRank(functions);
-    const { a: fa, stride, at } = nodeFunc;
-    return rank[fa[a * stride + at]] - rank[fa[c * stride + at]];
+    return rank[rec[x * R + FUNC]] < rank[rec[y * R + FUNC]];
   };
   for (let p = 0; p < n; p++) {
     const s = childStart[p];
     const e = childStart[p + 1];
-    if (e - s > 32) {
-      childList.subarray(s, e).sort(cmp);
-    } else if (e - s > 1) {
-      // Few children (nearly all nodes): an insertion sort, comparing totals inline and
-      // names only on a tie, instead of a comparator call per comparison.
+    if (e - s <= 1) continue;
+    if (e - s <= 32) {
+      // Few children (nearly all nodes): an insertion sort.
       for (let i = s + 1; i < e; i++) {
         const x = childList[i];
-        const kx = key[x];
         let j = i - 1;
-        while (j >= s) {
-          const y = childList[j];
-          if (key[y] > kx || (key[y] === kx && cmp(y, x) <= 0)) break;
-          childList[j + 1] = y;
+        while (j >= s && before(x, childList[j])) {
+          childList[j + 1] = childList[j];
           j--;
         }
         childList[j + 1] = x;
       }
+      continue;
     }
-  }
-
-  bestLines(b, order, key, parent, childStart, childList, nodeCallLine);
-
-  // Preorder by an explicit stack (trees can be thousands deep: no recursion), noting each
-  // node's new parent as it is pushed. The stack reuses the memory of `key` and `parent`,
-  // done with (memory already faulted in: a fresh array costs a page fault per 4 KB).
-  const order2old = new Int32Array(n);
-  const newParent = new Int32Array(n);
-  const stack = new Int32Array(key.buffer, key.byteOffset, n);
-  const stackParent = parent;
-  let sp = 0;
-  let k = 0;
-  stack[sp] = 0;
-  stackParent[sp++] = -1;
-  while (sp > 0) {
-    const v = stack[--sp];
-    newParent[k] = stackParent[sp];
-    const at = k;
-    order2old[k++] = v;
-    for (let j = childStart[v + 1] - 1; j >= childStart[v]; j--) {
-      stack[sp] = childList[j];
-      stackParent[sp++] = at;
+    // Many (a dispatcher): a bottom-up merge sort through a scratch array.
+    if (tmp.length < e - s) tmp = new Int32Array(2 * (e - s));
+    let src: Int32Array = childList.subarray(s, e);
+    let dst: Int32Array = tmp.subarray(0, e - s);
+    const len = e - s;
+    for (let width = 1; width < len; width *= 2) {
+      for (let lo = 0; lo < len; lo += 2 * width) {
+        const mid = Math.min(lo + width, len);
+        const hi = Math.min(lo + 2 * width, len);
+        let i = lo;
+        let j = mid;
+        let o = lo;
+        while (i < mid && j < hi) dst[o++] = before(src[j], src[i]) ? src[j++] : src[i++];
+        while (i < mid) dst[o++] = src[i++];
+        while (j < hi) dst[o++] = src[j++];
+      }
+      const t = src;
+      src = dst;
+      dst = t;
     }
+    if (src.buffer !== childList.buffer) childList.set(src, s);
   }
-
-  // One gather: each node's record is read once, its self values if it has any.
-  const func = new Int32Array(n);
-  const line = new Int32Array(n);
-  const self = Array.from({ length: nTypes }, () => new Float64Array(n));
-  for (let i = 0; i < n; i++) {
-    const r = order2old[i] * R;
-    func[i] = rec[r + FUNC];
-    line[i] = rec[r + BEST_LINE];
-    const k = rec[r + SELF_SLOT];
-    if (k !== 0) for (let t = 0; t < nTypes; t++) self[t][i] = selfs[(k - 1) * nTypes + t];
-  }
-  // The remaining passes run in the new order, where a parent is near its children.
-  const depth = order2old;
-  depth[0] = 0;
-  for (let i = 1; i < n; i++) depth[i] = depth[newParent[i]] + 1;
-  const size = new Int32Array(n).fill(1);
-  for (let i = n - 1; i > 0; i--) size[newParent[i]] += size[i];
-  const total = self.map((s) => s.slice());
-  if (nTypes === 4) {
-    // Go's heap profiles: the four sums in one pass over the parents instead of four.
-    const [t0, t1, t2, t3] = total;
-    for (let i = n - 1; i > 0; i--) {
-      const p = newParent[i];
-      t0[p] += t0[i];
-      t1[p] += t1[i];
-      t2[p] += t2[i];
-      t3[p] += t3[i];
-    }
-  } else {
-    for (const tot of total) for (let i = n - 1; i > 0; i--) tot[newParent[i]] += tot[i];
-  }
-  return { parent: newParent, func, line, depth, size, total, self };
 }
 
 /** Each function's position in the order of (name, index); the root's function -1 is never a child. */
@@ -572,37 +652,62 @@ function nameRank(functions: readonly FlameFunction[]): Int32Array {
  * The line of each node that carries the most of its value (ties to the lowest, never below
  * 0), into its record's BEST_LINE. A node's value ran at the lines from which it called each
  * child (the child's total, less what came from its other call lines) and at the lines where
- * its own samples ended. Nearly every node has one candidate; the rest are merged in scratch
- * arrays, with no allocation per node.
+ * its own samples ended (its total less its children's). Nearly every node has one candidate;
+ * the rest are merged in scratch arrays, with no allocation per node.
  */
-function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32Array, childStart: Int32Array, childList: Int32Array, callLine: NodeField): void {
+function bestLines(b: Builder, total: Float64Array, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
   const n = b.count;
-  const { rec, selfs, nTypes } = b;
+  const { rec } = b;
   // The other lines, grouped by the node whose line they are (a callee's call line is its
   // parent's line): per node a linked list through `next`.
+  // Per node: the first of its other lines, and the values of its calls and own samples at
+  // other lines. In arrays of the tree's size when there are many; in maps when there are
+  // few (a heap profile of 1.7M nodes had one): arrays of the tree's size would be 34 MB of
+  // fresh memory for it.
   const others = b.callOther.count + b.selfOther.count;
-  const head = others > 0 ? new Int32Array(n).fill(-1) : undefined;
+  const dense = others * 64 > n;
+  const headArr = dense ? new Int32Array(n).fill(-1) : undefined;
+  const callOtherArr = dense ? new Float64Array(n) : undefined;
+  const selfOtherArr = dense ? new Float64Array(n) : undefined;
+  const headMap = new Map<number, number>();
+  const callOtherMap = new Map<number, number>();
+  const selfOtherMap = new Map<number, number>();
+  // With maps, a byte per node says whether it is in any, so that most nodes look up none.
+  const inMaps = dense || others === 0 ? undefined : new Uint8Array(n);
+  const headOf = (i: number): number => (headArr ? headArr[i] : inMaps && inMaps[i] !== 0 ? (headMap.get(i) ?? -1) : -1);
+  const callOtherOf = (i: number): number => (callOtherArr ? callOtherArr[i] : inMaps && inMaps[i] !== 0 ? (callOtherMap.get(i) ?? 0) : 0);
+  const selfOtherOf = (i: number): number => (selfOtherArr ? selfOtherArr[i] : inMaps && inMaps[i] !== 0 ? (selfOtherMap.get(i) ?? 0) : 0);
   const next = new Int32Array(others);
   const otherLine = new Int32Array(others);
   const otherValue = new Float64Array(others);
-  const callOtherSum = others > 0 ? new Float64Array(n) : undefined;
-  const selfOtherSum = others > 0 ? new Float64Array(n) : undefined;
   let e = 0;
   const link = (node: number, line: number, v: number): void => {
-    if (!head) return;
     otherLine[e] = line;
     otherValue[e] = v;
-    next[e] = head[node];
-    head[node] = e++;
+    next[e] = headOf(node);
+    if (headArr) headArr[node] = e++;
+    else {
+      headMap.set(node, e++);
+      if (inMaps) inMaps[node] = 1;
+    }
   };
   b.callOther.forEach((c, line, v) => {
-    if (callOtherSum) callOtherSum[c] += v;
+    if (callOtherArr) callOtherArr[c] += v;
+    else {
+      callOtherMap.set(c, callOtherOf(c) + v);
+      if (inMaps) inMaps[c] = 1;
+    }
     link(parent[c], line, v);
   });
   b.selfOther.forEach((node, line, v) => {
-    if (selfOtherSum) selfOtherSum[node] += v;
+    if (selfOtherArr) selfOtherArr[node] += v;
+    else {
+      selfOtherMap.set(node, selfOtherOf(node) + v);
+      if (inMaps) inMaps[node] = 1;
+    }
     link(node, line, v);
   });
+  const any = others > 0;
 
   let sl = new Int32Array(64);
   let sv = new Float64Array(64);
@@ -635,7 +740,7 @@ function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32
     const ce = childStart[i + 1];
     const r = i * R;
     const selfLine = rec[r + SELF_LINE];
-    const h = head ? head[i] : -1;
+    const h = any ? headOf(i) : -1;
     // The common cases: one child and nothing else, or a leaf at one line.
     if (h === -1) {
       if (ce - cs === 1 && selfLine === NO_LINE) {
@@ -650,11 +755,13 @@ function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32
     m = 0;
     // A wide node (a dispatcher): a Map rather than the quadratic scan.
     wide = ce - cs > 64 ? new Map() : undefined;
+    let below = 0;
     for (let j = cs; j < ce; j++) {
       const c = childList[j];
-      add(callLine.a[c * callLine.stride + callLine.at], total[c] - (callOtherSum ? callOtherSum[c] : 0));
+      below += total[c];
+      add(rec[c * R + CALL_LINE], total[c] - (any ? callOtherOf(c) : 0));
     }
-    if (selfLine !== NO_LINE) add(selfLine, selfs[(rec[r + SELF_SLOT] - 1) * nTypes + order] - (selfOtherSum ? selfOtherSum[i] : 0));
+    if (selfLine !== NO_LINE) add(selfLine, total[i] - below - (any ? selfOtherOf(i) : 0));
     for (let x = h; x !== -1; x = next[x]) add(otherLine[x], otherValue[x]);
     let best = 0;
     let bestValue = -Infinity;
@@ -669,4 +776,3 @@ function bestLines(b: Builder, order: number, total: Float64Array, parent: Int32
     rec[r + BEST_LINE] = Math.max(0, best);
   }
 }
-

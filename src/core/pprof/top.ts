@@ -1,5 +1,5 @@
 /** The top table: flat and cumulative value per function, as `go tool pprof -top` computes them. */
-import type { FlameProfile } from '../../shared/flame';
+import { type FlameProfile, selfValues } from '../../shared/flame';
 
 export interface TopEntry {
   func: number;
@@ -21,7 +21,7 @@ export function topFunctions(flame: FlameProfile, sampleType: number, limit = In
   const { tree, functions } = flame;
   const n = tree.func.length;
   const total = tree.total[sampleType];
-  const self = tree.self[sampleType];
+  const self = selfValues(tree, sampleType);
   const nf = functions.length;
   const flat = new Float64Array(nf);
   const cum = new Float64Array(nf);

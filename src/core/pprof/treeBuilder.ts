@@ -419,13 +419,12 @@ export class TreeBuilder {
       line: gatherI(bestLine),
       depth,
       size: new Int32Array(n).fill(1),
-      total: [],
-      self: this.self.map((g) => gatherF(g.a)),
+      // Each type's self values gathered into preorder, then summed up the tree in place.
+      total: this.self.map((g) => gatherF(g.a)),
     };
     for (let t = 0; t < nTypes; t++) {
-      const tot = tree.self[t].slice();
+      const tot = tree.total[t];
       for (let i = n - 1; i > 0; i--) tot[newParent[i]] += tot[i];
-      tree.total.push(tot);
     }
     for (let i = n - 1; i > 0; i--) tree.size[tree.parent[i]] += tree.size[i];
     return tree;

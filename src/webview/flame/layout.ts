@@ -2,7 +2,7 @@
  * Which frames are drawn where. Pure (no DOM): the canvas code only paints what this returns,
  * so placement, merging and hit-testing are unit-tested under Node.
  */
-import type { FlameTree } from '../../shared/flame';
+import { type FlameTree, selfValues } from '../../shared/flame';
 
 /** Height of one row of frames in CSS pixels. */
 export const ROW_HEIGHT = 18;
@@ -25,7 +25,10 @@ export interface ViewTree {
   base?: Float64Array;
 }
 
-/** The view of sample type `t` (no copy: the arrays are shared with the profile). */
+/**
+ * The view of sample type `t`: the arrays are shared with the profile, but the self values,
+ * which the model leaves out, made from the totals.
+ */
 export function viewOf(tree: FlameTree, t: number): ViewTree {
   return {
     parent: tree.parent,
@@ -34,7 +37,7 @@ export function viewOf(tree: FlameTree, t: number): ViewTree {
     depth: tree.depth,
     size: tree.size,
     total: tree.total[t],
-    self: tree.self[t],
+    self: selfValues(tree, t),
     base: tree.baseTotal?.[t],
   };
 }

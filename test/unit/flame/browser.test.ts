@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { renderFlameHtml } from '../../../src/core/pprof/html';
+import { FLAME_CODEC_VERSION } from '../../../src/shared/flameCodec';
 import { ROW_HEIGHT } from '../../../src/webview/flame/layout';
 import { repoRoot } from '../../support/paths';
 import { collectErrors, flameAssets, launch, writePage } from './standalonePage';
@@ -117,7 +118,7 @@ describe('flame view in headless Chromium (standalone page)', function () {
   });
 
   it('shows an error panel, not a blank page, for a broken profile', async () => {
-    const html = renderFlameHtml(randomProfile({ nodes: 10, seed: 1 }), flameAssets()).replace('"golabFlame":1', '"golabFlame":1,"sampleTypes":[]');
+    const html = renderFlameHtml(randomProfile({ nodes: 10, seed: 1 }), flameAssets()).replace(`"golabFlame":${FLAME_CODEC_VERSION}`, `"golabFlame":${FLAME_CODEC_VERSION},"sampleTypes":[]`);
     const p = await browser.newPage();
     const errs = collectErrors(p);
     await p.goto(`file://${writePage(html, 'broken')}`);

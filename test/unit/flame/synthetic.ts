@@ -54,7 +54,6 @@ function serialise(root: Draft, types: number, sortType: number): FlameTree {
     depth: new Int32Array(n),
     size: new Int32Array(n).fill(1),
     total: Array.from({ length: types }, () => new Float64Array(n)),
-    self: Array.from({ length: types }, () => new Float64Array(n)),
   };
   nodes.forEach((e, i) => {
     tree.parent[i] = e.parent;
@@ -63,7 +62,6 @@ function serialise(root: Draft, types: number, sortType: number): FlameTree {
     tree.depth[i] = e.depth;
     for (let t = 0; t < types; t++) {
       tree.total[t][i] = e.d.total[t];
-      tree.self[t][i] = e.d.self[t];
     }
   });
   for (let i = n - 1; i > 0; i--) tree.size[tree.parent[i]] += tree.size[i];

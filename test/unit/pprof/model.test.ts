@@ -1,6 +1,6 @@
 /** The flame graph model on real Go profiles: shape, invariants, and committed snapshots. */
 import * as assert from 'assert';
-import type { FlameProfile } from '../../../src/shared/flame';
+import { type FlameProfile, selfValues } from '../../../src/shared/flame';
 import { checkInvariants, load, matchSnapshot, PROFILES, renderTree, tiny } from './support';
 
 function fn(flame: FlameProfile, name: string): number {
@@ -72,7 +72,8 @@ describe('pprof flame model', () => {
     const { tree } = flame;
     const allocate = fn(flame, 'example.com/proflab.allocate');
     const t = flame.defaultType;
-    const self = tree.func.reduce((s, f, i) => (f === allocate ? s + tree.self[t][i] : s), 0);
+    const own = selfValues(tree, t);
+    const self = tree.func.reduce((s, f, i) => (f === allocate ? s + own[i] : s), 0);
     assert.ok(self > 0.9 * tree.total[t][0], `allocate: ${self} of ${tree.total[t][0]} bytes`);
     assert.ok(widestChain(flame).includes('example.com/proflab.allocate'));
   });

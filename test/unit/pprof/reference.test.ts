@@ -44,8 +44,11 @@ function randomProfile(seed: number, minSamples = 50): Profile {
   return decodeProfile(pb.encode());
 }
 
-/** The same model, by path strings and Maps: slow and obvious. */
-function naive(p: Profile): FlameProfile {
+/**
+ * The same model, by path strings and Maps: slow and obvious. Its self values are summed from
+ * the samples (the model derives them from totals), kept aside for {@link renderNaive}.
+ */
+function naive(p: Profile): FlameProfile & { self: Float64Array[] } {
   const nTypes = p.sampleTypes.length;
   interface N {
     func: number;
@@ -110,9 +113,14 @@ function naive(p: Profile): FlameProfile {
       depth: Int32Array.from(out.depth),
       size: Int32Array.from(out.size),
       total: out.total.map((a) => Float64Array.from(a)),
-      self: out.self.map((a) => Float64Array.from(a)),
     },
+    self: out.self.map((a) => Float64Array.from(a)),
   };
+}
+
+/** The naive model rendered with its own self values. */
+function renderNaive(want: FlameProfile & { self: Float64Array[] }): string {
+  return renderTree(want, want.tree, want.self[want.defaultType]);
 }
 
 describe('pprof flame model against a naive reference', () => {
@@ -123,7 +131,7 @@ describe('pprof flame model against a naive reference', () => {
       const fast = buildFlameProfile(p, 'fast');
       checkInvariants(fast);
       const want = naive(p);
-      assert.strictEqual(renderTree(fast), renderTree(want), `seed ${seed}`);
+      assert.strictEqual(renderTree(fast), renderNaive(want), `seed ${seed}`);
       assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(want.tree.total[0]), `seed ${seed}: the other sample type`);
     }
   });
@@ -136,7 +144,7 @@ describe('pprof flame model against a naive reference', () => {
       const fast = buildFlameProfile(p, 'fast');
       checkInvariants(fast);
       const want = naive(p);
-      assert.strictEqual(renderTree(fast), renderTree(want), `seed ${seed}`);
+      assert.strictEqual(renderTree(fast), renderNaive(want), `seed ${seed}`);
       assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(want.tree.total[0]), `seed ${seed}: the other sample type`);
     }
   });
@@ -166,8 +174,48 @@ describe('pprof flame model against a naive reference', () => {
     const fast = buildFlameProfile(p, 'fast');
     checkInvariants(fast);
     assert.ok(fast.tree.func.length > 13_000, `${fast.tree.func.length} nodes`);
-    assert.strictEqual(renderTree(fast), renderTree(naive(p)));
+    assert.strictEqual(renderTree(fast), renderNaive(naive(p)));
     assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(naive(p).tree.total[0]));
+  });
+
+  it('builds the same lines when only a few nodes are called or end at a second line (kept in maps, not arrays)', () => {
+    // 3000 distinct stacks of one call line per frame; then one call from another line, and
+    // one sample ending at another line: two nodes of thousands have a second line.
+    const rand = rng(9);
+    const st = new StringTable();
+    const nFuncs = 30;
+    const function_ = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`h${i}`), filename: st.dedup('/src/h.go'), startLine: i }));
+    const location = Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 100 + i })] }));
+    // Location 31: function 2 at another line; 32: function 5 at another line.
+    location.push(new Location({ id: 31, line: [new Line({ functionId: 2, line: 7 })] }), new Location({ id: 32, line: [new Line({ functionId: 5, line: 9 })] }));
+    const sample = Array.from({ length: 3000 }, () => new Sample({ locationId: Array.from({ length: 6 }, () => 1 + Math.floor(rand() * nFuncs)), value: [1, 10] }));
+    // Root-first stacks 1 2 3 and 1 2 3 5 from the first sample's path, at the other lines.
+    sample.push(new Sample({ locationId: [3, 31, 1], value: [5, 50] }), new Sample({ locationId: [3, 2, 1], value: [1, 1] }), new Sample({ locationId: [32, 3, 2, 1], value: [2, 20] }), new Sample({ locationId: [5, 3, 2, 1], value: [1, 1] }));
+    const pb = new PbProfile({
+      sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
+      function: function_,
+      location,
+      sample,
+      stringTable: st,
+    });
+    const p = decodeProfile(pb.encode());
+    const fast = buildFlameProfile(p, 'fast');
+    checkInvariants(fast);
+    assert.ok(fast.tree.func.length > 64 * 2, `${fast.tree.func.length} nodes`);
+    assert.strictEqual(renderTree(fast), renderNaive(naive(p)));
+    // The other line wins where it carries most: h1 (root-first h0 h1 h2) called h2 from line 7 for 5 of 6.
+    const path = (names: string[]): number => {
+      let node = 0;
+      for (const name of names) {
+        const f = fast.functions.findIndex((x) => x.name === name);
+        let c = node + 1;
+        while (c < node + fast.tree.size[node] && fast.tree.func[c] !== f) c += fast.tree.size[c];
+        assert.ok(c < node + fast.tree.size[node], `no ${name} under node ${node}`);
+        node = c;
+      }
+      return node;
+    };
+    assert.strictEqual(fast.tree.line[path(['h0', 'h1'])], 7);
   });
 
   it('gives the same tree, to the array, whatever the order of the samples', () => {
