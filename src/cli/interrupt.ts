@@ -1,6 +1,8 @@
 /**
  * Ctrl+C for a command: the first signal asks running work to stop and runs its cleanups
- * (worker threads terminated) before the process exits; a second one exits at once.
+ * (worker threads terminated) before the process exits; a second one exits at once. A command
+ * may instead take the first signal as a stop that keeps its results ({@link onStop}): it
+ * then finishes and reports as usual, and only a second signal interrupts it.
  */
 import type { Cancellation } from '../core/analysis/workspace';
 
@@ -10,6 +12,7 @@ type Cleanup = () => Promise<void> | void;
 export class Interrupt implements Cancellation {
   private requested = false;
   private readonly cleanups = new Set<Cleanup>();
+  private stopper: (() => void) | undefined;
 
   get isCancellationRequested(): boolean {
     return this.requested;
@@ -19,6 +22,26 @@ export class Interrupt implements Cancellation {
   onInterrupt(cleanup: Cleanup): () => void {
     this.cleanups.add(cleanup);
     return () => this.cleanups.delete(cleanup);
+  }
+
+  /**
+   * Makes the next signal call `stop` instead of interrupting (once); call the returned
+   * function when the stop would no longer mean anything.
+   */
+  onStop(stop: () => void): () => void {
+    this.stopper = stop;
+    return () => {
+      if (this.stopper === stop) this.stopper = undefined;
+    };
+  }
+
+  /** Calls the registered stop, if any, and says whether there was one: the signal is then taken. */
+  stop(): boolean {
+    const s = this.stopper;
+    if (!s || this.requested) return false;
+    this.stopper = undefined;
+    s();
+    return true;
   }
 
   /** Marks the work cancelled and runs every cleanup; a failing cleanup does not stop the others. */

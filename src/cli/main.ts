@@ -71,6 +71,10 @@ async function main(): Promise<void> {
     process.on(signal, () => {
       // A second signal means the user does not want to wait for the cleanup.
       if (interrupt.isCancellationRequested) process.exit(exitCode);
+      if (interrupt.stop()) {
+        process.stderr.write(`\ngolab: stopping (${signal}); the results so far are kept. Again to abandon them\n`);
+        return;
+      }
       process.stderr.write(`\ngolab: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}, stopping\n`);
       void interrupt.trigger().finally(() => process.exit(exitCode));
     });

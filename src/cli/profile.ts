@@ -12,7 +12,7 @@ import { LabCancelledError, LabError } from '../core/lab/errors';
 import { findModuleRoot } from '../core/lab/goTest';
 import { PROFILE_KINDS, type ProfileKind, type ProfileRunManifest, runProfile } from '../core/lab/profile';
 import { GoParser } from '../core/analysis/parser';
-import { buildProgramOverlay, NotAProgramError, runProfileMain } from '../core/lab/profileMain';
+import { buildProgramOverlay, NotAProgramError, runProfileMain, STARTED_MESSAGE } from '../core/lab/profileMain';
 import { toHostPath } from '../core/lab/runner';
 import type { LabRunResult } from '../core/lab/types';
 import { decodeProfile } from '../core/pprof/decode';
@@ -37,8 +37,9 @@ profiling on, and writes the profiles and one self-contained HTML flame graph pe
 
 With --main, the package is a program (package main): the lab builds it with a small harness
 (go build -overlay; the workspace is not changed) that starts the profiles, calls its main
-with the arguments after --, and writes the profiles when main returns or calls os.Exit, or
-shortly before the time limit. A program ending any other way (log.Fatal, a panic, os.Exit in
+with the arguments after --, and writes the profiles when main returns or calls os.Exit, when
+you press Ctrl+C (the program gets SIGINT; press it again to abandon the run), or shortly
+before the time limit. A program ending any other way (log.Fatal, a panic, os.Exit in
 another package) skips the write.
 
 Flags:
@@ -58,10 +59,30 @@ Flags:
                          value (name, file, line, value, percent) of its default sample type
   -h, --help             this help
 
-Exit status: 0 profiles written, 1 tests failed or the program exited non-zero (profiles
+Exit status: 0 profiles written (also of a program stopped with Ctrl+C), 1 tests failed or the program exited non-zero (profiles
 of the run are still written), 2 error (Docker unavailable, build failure, OOM kill, time
 limit, nothing written), 130 interrupted.
 `;
+}
+
+/**
+ * An output sink that only watches for the harness's line saying the program runs (in JSON
+ * mode the program's output is not shown, but when to press Ctrl+C is worth knowing). The
+ * line may arrive split across chunks: a tail of the previous one is kept.
+ */
+function startedWatcher(onStarted: () => void): (text: string) => void {
+  let tail = '';
+  let seen = false;
+  return (text) => {
+    if (seen) return;
+    const s = tail + text;
+    if (s.includes(STARTED_MESSAGE)) {
+      seen = true;
+      onStarted();
+      return;
+    }
+    tail = s.slice(-STARTED_MESSAGE.length);
+  };
 }
 
 /** `path` relative to `cwd` when inside it (with / separators), else as it is. */
@@ -159,11 +180,20 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
       lab: settings,
       signal: interrupt.signal,
       onProgress: (p: { message: string }) => progress(p.message),
-      ...(v.format === 'text' ? { onOutput: (t: string) => ctx.stderr?.(t) } : {}),
+      onOutput: v.format === 'text' ? (t: string) => ctx.stderr?.(t) : startedWatcher(() => progress('the program runs with profiling on; Ctrl+C stops it and keeps its profiles')),
       ...(outDir ? { outRoot: path.dirname(outDir) } : {}),
     };
     if (v.main) {
-      const r = await interrupt.track(runProfileMain(conn, { ...common, args: programArgs }));
+      // Ctrl+C stops the program and keeps its profiles (a server runs until stopped); a
+      // second one abandons the run.
+      const stop = new AbortController();
+      const unStop = ctx.interrupt.onStop(() => stop.abort());
+      let r: Awaited<ReturnType<typeof runProfileMain>>;
+      try {
+        r = await interrupt.track(runProfileMain(conn, { ...common, args: programArgs, stop: stop.signal }));
+      } finally {
+        unStop();
+      }
       result = r;
       // The go command's errors are on stderr (shown live in text mode): point at them.
       if (r.buildFailed) buildProblem = `the program did not build (see ${path.join(r.dir, 'output.txt')})`;
@@ -227,12 +257,16 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   if (buildProblem) problems.push(buildProblem);
   if (profiles.length === 0) problems.push('no profile was written');
   const failed = failedTests;
-  const exited = v.main && lab.exitCode !== 0 && !buildProblem && !lab.oomKilled && !lab.timedOut ? `; the program exited with status ${lab.exitCode}` : '';
+  const exited = lab.stopped
+    ? '; the program was stopped (Ctrl+C)'
+    : v.main && lab.exitCode !== 0 && !buildProblem && !lab.oomKilled && !lab.timedOut
+      ? `; the program exited with status ${lab.exitCode}`
+      : '';
   const summary = `golab: ${profiles.length} profile(s) in ${shown(ctx.cwd, dir) || '.'}${failed > 0 ? `; ${failed} test(s) failed` : ''}${exited} (${(lab.durationMs / 1000).toFixed(1)} s in the lab)\n`;
   const stdout =
     v.format === 'json'
-      ? `${JSON.stringify({ dir: shown(ctx.cwd, dir) || '.', exitCode: lab.exitCode, oomKilled: lab.oomKilled, timedOut: lab.timedOut, profiles }, null, 2)}\n`
+      ? `${JSON.stringify({ dir: shown(ctx.cwd, dir) || '.', exitCode: lab.exitCode, oomKilled: lab.oomKilled, timedOut: lab.timedOut, stopped: lab.stopped === true, profiles }, null, 2)}\n`
       : written.map((f) => `${shown(ctx.cwd, f)}\n`).join('');
   const broken = profiles.length === 0 || lab.oomKilled || lab.timedOut || buildProblem !== undefined;
-  return { exitCode: broken ? EXIT.error : failed > 0 || lab.exitCode !== 0 ? EXIT.findings : EXIT.ok, stdout, trailer: `${problems.map((p) => `golab: ${p}\n`).join('')}${summary}` };
+  return { exitCode: broken ? EXIT.error : failed > 0 || (lab.exitCode !== 0 && !lab.stopped) ? EXIT.findings : EXIT.ok, stdout, trailer: `${problems.map((p) => `golab: ${p}\n`).join('')}${summary}` };
 }

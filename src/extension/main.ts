@@ -56,6 +56,8 @@ export interface GolabApi {
   annotations: ProfileAnnotations;
   /** The probes on debug sessions (read by the in-host tests). */
   probes: ProbeManager;
+  /** Profile runs (driven by the in-host tests, e.g. to stop a program as Cancel does). */
+  profiles: ProfileRunner;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<GolabApi> {
@@ -116,7 +118,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
     { dispose: () => void client?.dispose() },
   );
   await startClient(context, output, status);
-  return { testController: tests.controller, raceProfile: tests.raceProfile, profileProfile: tests.profileProfile, annotations, probes };
+  return { testController: tests.controller, raceProfile: tests.raceProfile, profileProfile: tests.profileProfile, annotations, probes, profiles };
 }
 
 export async function deactivate(): Promise<void> {

@@ -149,4 +149,54 @@ describe('golab race (CLI, real dockerd)', function () {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
+
+  it('golab profile --main: Ctrl+C stops the program and keeps its profiles (exit 0, JSON says stopped)', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-cli-profile-stop-'));
+    try {
+      const dir = path.join(out, 'run');
+      const child = spawn(process.execPath, [cli, 'profile', './hotmain', '--main', '--base-image', 'local', '--kinds', 'cpu', '--out', dir, '--format', 'json', '--', 'spin', '600000'], {
+        cwd: path.join(fixtures, 'workspace'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const started = /the program runs with profiling on; Ctrl\+C stops it/;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`the program never started:\n${stderr}`)), 300_000);
+          child.stderr.on('data', (d: Buffer) => {
+            const before = stderr;
+            stderr += d.toString();
+            // In JSON mode golab says when the program runs; a few seconds of samples, then Ctrl+C.
+            if (!started.test(before) && started.test(stderr)) {
+              clearTimeout(timer);
+              setTimeout(() => {
+                child.kill('SIGINT');
+                resolve();
+              }, 3000);
+            }
+          });
+        });
+      } catch (e) {
+        // Abandon the run as a user would (Ctrl+C twice), so that no container is left.
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGINT'), 1000);
+        await exited;
+        throw e;
+      }
+      assert.strictEqual(await exited, 0, stderr);
+      assert.match(stderr, /stopping \(SIGINT\); the results so far are kept/);
+      assert.match(stderr, /golab: 1 profile\(s\) in .*; the program was stopped \(Ctrl\+C\)/);
+      const json = JSON.parse(stdout) as { stopped: boolean; exitCode: number; profiles: Array<{ kind: string; topCum: Array<{ name: string; percent: number }> }> };
+      assert.strictEqual(json.stopped, true);
+      assert.strictEqual(json.exitCode, 130);
+      const spin = json.profiles.find((p) => p.kind === 'cpu')?.topCum.find((t) => t.name === 'main.spin');
+      assert.ok(spin && spin.percent > 50, JSON.stringify(json.profiles[0]?.topCum.slice(0, 5)));
+      assert.ok(fs.existsSync(path.join(dir, 'cpu.html')));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
 import { listProfileRuns, runProfile } from '../../src/core/lab/profile';
-import { runProfileMain } from '../../src/core/lab/profileMain';
+import { runProfileMain, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
 import { decodeProfile } from '../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../src/core/pprof/model';
 import { topFunctions } from '../../src/core/pprof/top';
@@ -140,6 +140,39 @@ describe('profiling in the lab (real dockerd)', function () {
       assert.match(output, /time limit is near/);
       assert.ok(r.manifest.profiles.cpu, 'the CPU profile was written before the stop');
       assert.ok((cpuShares(path.join(r.dir, r.manifest.profiles.cpu)).get('main.spin') ?? 0) > 50);
+    });
+
+    it('keeps the profiles of a program the user stops (SIGINT), without waiting for the time limit', async () => {
+      let output = '';
+      const stop = new AbortController();
+      let stopping = false;
+      const r = await runProfileMain(conn, {
+        workspace: fixtureWorkspace,
+        cwd: fixtureWorkspace,
+        pkg: './hotmain',
+        args: ['spin', '600000'],
+        kinds: ['cpu', 'heap'],
+        outRoot: out,
+        lab: lab(600_000),
+        stop: stop.signal,
+        // A grace far above the time the harness needs: a kill would show as exit 137.
+        stopGraceMs: 120_000,
+        onOutput: (t) => {
+          output += t;
+          // Stopped a few seconds after the program started: the CPU profile has samples.
+          if (!stopping && output.includes(STARTED_MESSAGE)) {
+            stopping = true;
+            setTimeout(() => stop.abort(), 3000);
+          }
+        },
+      });
+      assert.ok(stopping, `the harness says when the program runs:\n${output}`);
+      assert.strictEqual(r.lab.stopped, true);
+      assert.strictEqual(r.lab.exitCode, 130, output);
+      assert.strictEqual(r.manifest.timedOut, false);
+      assert.strictEqual(r.buildFailed, false);
+      assert.deepStrictEqual(Object.keys(r.manifest.profiles).sort(), ['cpu', 'heap']);
+      assert.ok((cpuShares(path.join(r.dir, r.manifest.profiles.cpu ?? '')).get('main.spin') ?? 0) > 50);
     });
 
     it('says the build failed without leaving the overlay in the workspace', async () => {

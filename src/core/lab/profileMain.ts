@@ -28,6 +28,11 @@ export const DEADLINE_ENV = 'GOLAB_PROFILE_DEADLINE';
 export const DEADLINE_EXIT = 124;
 /** Line the harness prints when it stopped the program at the deadline. */
 export const DEADLINE_MESSAGE = 'golab: the time limit is near: profiles written, program stopped';
+/**
+ * Line the harness prints (stderr) once profiling runs: in the output the user sees the build
+ * is over and how to end a program that would not end by itself.
+ */
+export const STARTED_MESSAGE = 'golab: the program runs with profiling on; stop it (Cancel, SIGINT) to keep the profiles so far';
 /** Line the lab prints when `go build` of the program failed. */
 export const BUILD_FAILED_MESSAGE = 'golab: the program did not build';
 /** Where the program binary is built in the container (scratch space, not the read-only workspace). */
@@ -218,6 +223,7 @@ ${want('mutex') ? '\tgolabruntime.SetMutexProfileFraction(1)\n' : ''}${want('blo
 			golabos.Exit(${DEADLINE_EXIT})
 		})
 	}
+	_, _ = golabos.Stderr.WriteString("${STARTED_MESSAGE}\\n")
 }
 
 func golabProfileWrite() {
@@ -329,6 +335,13 @@ export interface ProgramProfileRequest extends Omit<ProfileRequest, 'run' | 'ben
   label?: string;
   /** A parser to reuse; one is made (and freed) otherwise. */
   parser?: GoParser;
+  /**
+   * Stops the program and keeps its profiles: it gets SIGINT, on which the harness writes them
+   * and exits (killed if it has not within `stopGraceMs`, default 10 s); the run resolves.
+   * Stopped during the build, the build is abandoned and there is nothing to keep.
+   */
+  stop?: AbortSignal;
+  stopGraceMs?: number;
 }
 
 export interface ProgramProfileResult {
@@ -409,7 +422,14 @@ export function programCommand(overlay: string, pkg: string, binary: string, arg
   const script = [
     'start=$(date +%s)',
     `mkdir -p ${PROFILE_OUT} ${BIN_DIR} || exit 2`,
-    `go build -overlay "$1" -o "$3" "$2" || { status=$?; echo '${BUILD_FAILED_MESSAGE}' >&2; exit $status; }`,
+    // The build runs in the background, waited for: a trapped signal interrupts `wait` (not a
+    // foreground command), so a stop during the build ends it at once; as PID 1 the shell would
+    // otherwise ignore SIGINT. exec then gives the program default signal handling back.
+    "trap 'kill $pid 2>/dev/null; exit 130' INT TERM",
+    'go build -overlay "$1" -o "$3" "$2" &',
+    'pid=$!',
+    `wait $pid || { status=$?; echo '${BUILD_FAILED_MESSAGE}' >&2; exit $status; }`,
+    'trap - INT TERM',
     `if [ "$4" -gt 0 ]; then export ${DEADLINE_ENV}=$((start + $4)); fi`,
     'bin=$3',
     'shift 4',
@@ -487,6 +507,8 @@ export async function runProfileMain(conn: DockerConnection, req: ProgramProfile
       network: req.lab.network,
       timeoutMs: req.lab.timeoutMs,
       signal: req.signal,
+      ...(req.stop ? { stop: req.stop } : {}),
+      ...(req.stopGraceMs !== undefined ? { stopGraceMs: req.stopGraceMs } : {}),
       artifacts: [PROFILE_OUT],
       artifactsDir: dir,
       onStdout: (t) => req.onOutput?.(t),

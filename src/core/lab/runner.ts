@@ -257,8 +257,11 @@ export async function runInLab(docker: Docker, image: string, spec: LabRunSpec):
 
   let cancelled = false;
   let timedOut = false;
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
+  let onStop: (() => void) | undefined;
   try {
     try {
       container = await docker.createContainer({
@@ -329,6 +332,18 @@ export async function runInLab(docker: Docker, image: string, spec: LabRunSpec):
         void kill();
       }, spec.timeoutMs);
     }
+    if (spec.stop) {
+      onStop = () => {
+        if (stopped) return;
+        stopped = true;
+        // SIGINT, as Ctrl+C would send: a program may write what it has and exit; one that
+        // does not (or ignores it, as PID 1 without a handler does) is killed after the grace.
+        void ctr.kill({ signal: 'SIGINT' }).catch(() => undefined);
+        stopTimer = setTimeout(() => void kill(), spec.stopGraceMs ?? 10_000);
+      };
+      if (spec.stop.aborted) onStop();
+      else spec.stop.addEventListener('abort', onStop, { once: true });
+    }
     let waitResult: { StatusCode?: number } | undefined;
     try {
       waitResult = await Promise.race([waited, aborted.then(() => undefined)]);
@@ -338,6 +353,7 @@ export async function runInLab(docker: Docker, image: string, spec: LabRunSpec):
     const durationMs = performance.now() - started;
     if (cancelled) throw new LabCancelledError(runId);
     clearTimeout(timer);
+    clearTimeout(stopTimer);
     // The attach stream ends when the container exits; give the tail of the output a moment.
     await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2000))]);
     emit('out', outDecoder.end());
@@ -364,6 +380,7 @@ export async function runInLab(docker: Docker, image: string, spec: LabRunSpec):
       signal: signalOfExitCode(exitCode),
       oomKilled,
       timedOut,
+      ...(stopped ? { stopped } : {}),
       stdout,
       stderr,
       durationMs,
@@ -375,7 +392,9 @@ export async function runInLab(docker: Docker, image: string, spec: LabRunSpec):
     throw classifyRunError(e, image);
   } finally {
     clearTimeout(timer);
+    clearTimeout(stopTimer);
     if (onAbort) spec.signal?.removeEventListener('abort', onAbort);
+    if (onStop) spec.stop?.removeEventListener('abort', onStop);
     if (container) {
       // Kills it if still running (cancel, timeout, error).
       await removeContainer(container);

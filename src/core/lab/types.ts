@@ -55,6 +55,14 @@ export interface LabRunSpec {
   onStderr?: (chunk: string) => void;
   /** Cancellation: kills and removes the container, the run rejects with LabCancelledError. */
   signal?: AbortSignal;
+  /**
+   * A stop that keeps the results: the container's main process is sent SIGINT (a program
+   * that handles it can write its output and exit), then SIGKILL after `stopGraceMs`; the run
+   * resolves as usual, artifacts copied, with `stopped` set.
+   */
+  stop?: AbortSignal;
+  /** How long a stopped run may take to exit before it is killed; default 10 s. */
+  stopGraceMs?: number;
 }
 
 /** How a run ended. A run that started always resolves with this (errors are for setup). */
@@ -66,6 +74,8 @@ export interface LabRunResult {
   /** The kernel's OOM killer stopped the container (cgroup memory limit reached). */
   oomKilled: boolean;
   timedOut: boolean;
+  /** The run was stopped through `stop` (it may still have exited on its own first). */
+  stopped?: boolean;
   stdout: string;
   stderr: string;
   /** Wall time of the container run (start to exit). */

@@ -112,12 +112,19 @@ export class ProfileRunner implements vscode.Disposable {
   }
 
   /** Runs a main package as a program with arguments and profiles it, like {@link run}. */
-  async runProgram(target: ProgramTarget, kinds: readonly ProfileKind[], options: { token?: vscode.CancellationToken; open?: boolean } = {}): Promise<ProgramProfileResult | undefined> {
+  async runProgram(target: ProgramTarget, kinds: readonly ProfileKind[], options: { token?: vscode.CancellationToken; onOutput?: (t: string) => void; open?: boolean } = {}): Promise<ProgramProfileResult | undefined> {
     const rel = path.relative(target.folder.uri.fsPath, target.dir).split(path.sep).join('/');
     const label = programLabel(rel ? `./${rel}` : '.', target.args);
-    const outcome = await this.execute(target, label, kinds, options, async (conn, common): Promise<Outcome<ProgramProfileResult>> => {
+    // Cancel stops the program and keeps what it profiled: a server runs until stopped.
+    const outcome = await this.execute(target, label, kinds, { ...options, stops: true }, async (conn, common): Promise<Outcome<ProgramProfileResult>> => {
       const result = await runProfileMain(conn, { ...common, args: target.args });
-      const problem = result.buildFailed ? 'did not build (see the output)' : result.lab.exitCode !== 0 ? `exited with status ${result.lab.exitCode}` : '';
+      const problem = result.buildFailed
+        ? 'did not build (see the output)'
+        : result.lab.stopped
+          ? ''
+          : result.lab.exitCode !== 0
+            ? `exited with status ${result.lab.exitCode}`
+            : '';
       return { result, problem };
     });
     return outcome?.result;
@@ -126,14 +133,15 @@ export class ProfileRunner implements vscode.Disposable {
   /**
    * What both kinds of run share: trust and module checks, progress with Cancel (or the
    * caller's token), output into the channel, errors shown, then the run listed, annotated and
-   * its first profile opened.
+   * its first profile opened. With `stops`, Cancel stops the run and keeps its results
+   * (`stop` of the request) instead of abandoning it; closing the editor still abandons it.
    */
   private async execute<R>(
     target: { folder: vscode.WorkspaceFolder; dir: string },
     label: string,
     kinds: readonly ProfileKind[],
-    options: { token?: vscode.CancellationToken; onOutput?: (t: string) => void; open?: boolean },
-    start: (conn: DockerConnection, common: CommonRequest) => Promise<Outcome<R>>,
+    options: { token?: vscode.CancellationToken; onOutput?: (t: string) => void; open?: boolean; stops?: boolean },
+    start: (conn: DockerConnection, common: CommonRequest & { stop?: AbortSignal }) => Promise<Outcome<R>>,
   ): Promise<Outcome<R> | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('Go Lab: the lab runs this workspace\'s code, so it is available only in a trusted workspace.');
@@ -147,7 +155,17 @@ export class ProfileRunner implements vscode.Disposable {
     const rel = path.relative(root, target.dir).split(path.sep).join('/');
     const settings = this.lab.settings(target.folder.uri);
     const go = async (progress?: vscode.Progress<{ message?: string }>, token?: vscode.CancellationToken) => {
-      const tracked = this.lab.track(token ?? options.token ?? new vscode.CancellationTokenSource().token);
+      const cancel = token ?? options.token ?? new vscode.CancellationTokenSource().token;
+      const stop = new AbortController();
+      const onCancel = options.stops
+        ? cancel.onCancellationRequested(() => {
+            stop.abort();
+            progress?.report({ message: 'stopping: writing the profiles…' });
+            this.output.appendLine('golab: stopping the program (SIGINT); its profiles are kept');
+          })
+        : undefined;
+      // The lab service still abandons the run when the extension shuts down.
+      const tracked = this.lab.track(options.stops ? new vscode.CancellationTokenSource().token : cancel);
       const write = (t: string) => {
         this.output.append(t);
         options.onOutput?.(t);
@@ -162,6 +180,7 @@ export class ProfileRunner implements vscode.Disposable {
           kinds,
           lab: settings,
           signal: tracked.signal,
+          ...(options.stops ? { stop: stop.signal } : {}),
           onOutput: write,
           onProgress: (p) => {
             progress?.report({ message: p.message });
@@ -172,12 +191,16 @@ export class ProfileRunner implements vscode.Disposable {
         await this.lab.showError(`profiling ${label}`, e);
         return undefined;
       } finally {
+        onCancel?.dispose();
         tracked.done();
       }
     };
     const outcome = options.token
       ? await go()
-      : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Go Lab: profiling ${label}`, cancellable: true }, (p, t) => go(p, t));
+      : await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Go Lab: profiling ${label}${options.stops ? ' (Cancel stops it and keeps the profiles)' : ''}`, cancellable: true },
+          (p, t) => go(p, t),
+        );
     if (!outcome) return undefined;
     const { result } = outcome;
     this.view.refresh();

@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { STARTED_MESSAGE } from '../../../src/core/lab/profileMain';
 import type { GolabApi } from '../../../src/extension/main';
 import { assertNoLabContainers, requireDocker } from './labSupport';
 
@@ -61,5 +62,34 @@ describe('profiling a program in VS Code', function () {
     const note = ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hotmain', 'work.go'), 15);
     assert.ok(note && Number(/([\d.]+)% cpu/.exec(note)?.[1]) > 50, `annotation of work.go:15: ${note}`);
     assert.strictEqual(ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hotmain', 'work.go'), 28), undefined);
+  });
+
+  it('stops a program on Cancel and keeps its profiles (a server runs until stopped)', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    const f = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(f);
+    const cancel = new vscode.CancellationTokenSource();
+    let output = '';
+    let stopping = false;
+    const run = await ext.exports.profiles.runProgram({ folder: f, dir: path.join(f.uri.fsPath, 'hotmain'), args: ['spin', '600000'] }, ['cpu'], {
+      token: cancel.token,
+      open: false,
+      onOutput: (t) => {
+        output += t;
+        // Cancel a few seconds after the harness says the program runs.
+        if (!stopping && output.includes(STARTED_MESSAGE)) {
+          stopping = true;
+          setTimeout(() => cancel.cancel(), 3000);
+        }
+      },
+    });
+    assert.ok(stopping, `the program never started:\n${output}`);
+    assert.ok(run, 'a stopped run still resolves with its result');
+    assert.strictEqual(run.lab.stopped, true);
+    assert.strictEqual(run.manifest.exitCode, 130);
+    assert.ok(run.manifest.profiles.cpu, JSON.stringify(run.manifest));
+    const note = ext.exports.annotations.noteAt(path.join(f.uri.fsPath, 'hotmain', 'work.go'), 15);
+    assert.ok(note && Number(/([\d.]+)% cpu/.exec(note)?.[1]) > 50, `annotation of work.go:15: ${note}`);
   });
 });

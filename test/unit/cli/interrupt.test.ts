@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { generatedGoFile } from '../../bench/lib/synthetic';
+import { Interrupt } from '../../../src/cli/interrupt';
 import { assertCliBuilt, cliPath } from './cliRunner';
 
 describe('golab check: Ctrl+C', () => {
@@ -38,5 +39,35 @@ describe('golab check: Ctrl+C', () => {
     assert.strictEqual(code, 130, `stderr:\n${stderr}`);
     assert.match(stderr, /golab: interrupted, stopping/);
     assert.strictEqual(stdout, '');
+  });
+});
+
+describe('Interrupt: a stop that keeps results', () => {
+  it('takes the first signal as the registered stop, once; the next interrupts', async () => {
+    const i = new Interrupt();
+    let stops = 0;
+    let cleaned = 0;
+    i.onInterrupt(() => void cleaned++);
+    assert.strictEqual(i.stop(), false, 'nothing registered: the signal interrupts');
+    const unregister = i.onStop(() => stops++);
+    assert.strictEqual(i.stop(), true);
+    assert.strictEqual(stops, 1);
+    assert.strictEqual(i.isCancellationRequested, false, 'a stop is not a cancellation');
+    assert.strictEqual(i.stop(), false, 'a second signal interrupts');
+    unregister();
+    await i.trigger();
+    assert.strictEqual(cleaned, 1);
+    i.onStop(() => stops++);
+    assert.strictEqual(i.stop(), false, 'after an interrupt, no stop');
+    assert.strictEqual(stops, 1);
+  });
+
+  it('forgets a stop whose work is over', () => {
+    const i = new Interrupt();
+    let stops = 0;
+    const unregister = i.onStop(() => stops++);
+    unregister();
+    assert.strictEqual(i.stop(), false);
+    assert.strictEqual(stops, 0);
   });
 });
