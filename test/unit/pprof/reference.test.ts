@@ -34,6 +34,11 @@ function randomProfile(seed: number, minSamples = 50): Profile {
     const stack = Array.from({ length: depth }, (_, d) => (d < 3 && rand() < 0.7 ? 1 + d : 1 + int(nLocs)));
     return new Sample({ locationId: stack.reverse(), value: [1 + int(3), 1 + int(1000)] });
   });
+  return encodeProfile(st, functions, locations, samples);
+}
+
+/** A profile of two sample types (samples/count, cpu/nanoseconds) of these parts, encoded and decoded. */
+function encodeProfile(st: StringTable, functions: PbFunction[], locations: Location[], samples: Sample[]): Profile {
   const pb = new PbProfile({
     sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
     function: functions,
@@ -163,14 +168,7 @@ describe('pprof flame model against a naive reference', () => {
       prev = stack;
       return new Sample({ locationId: [...stack].reverse(), value: [1, 1 + (s % 7)] });
     });
-    const pb = new PbProfile({
-      sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
-      function: function_,
-      location,
-      sample,
-      stringTable: st,
-    });
-    const p = decodeProfile(pb.encode());
+    const p = encodeProfile(st, function_, location, sample);
     const fast = buildFlameProfile(p, 'fast');
     checkInvariants(fast);
     assert.ok(fast.tree.func.length > 13_000, `${fast.tree.func.length} nodes`);
@@ -189,16 +187,10 @@ describe('pprof flame model against a naive reference', () => {
     // Location 31: function 2 at another line; 32: function 5 at another line.
     location.push(new Location({ id: 31, line: [new Line({ functionId: 2, line: 7 })] }), new Location({ id: 32, line: [new Line({ functionId: 5, line: 9 })] }));
     const sample = Array.from({ length: 3000 }, () => new Sample({ locationId: Array.from({ length: 6 }, () => 1 + Math.floor(rand() * nFuncs)), value: [1, 10] }));
-    // Root-first stacks 1 2 3 and 1 2 3 5 from the first sample's path, at the other lines.
+    // Root-first h0 h1 h2 with h1 calling h2 from line 7 (and once from its usual line), and
+    // h0 h1 h2 h4 with h4 ending at line 9 (and once at its usual line).
     sample.push(new Sample({ locationId: [3, 31, 1], value: [5, 50] }), new Sample({ locationId: [3, 2, 1], value: [1, 1] }), new Sample({ locationId: [32, 3, 2, 1], value: [2, 20] }), new Sample({ locationId: [5, 3, 2, 1], value: [1, 1] }));
-    const pb = new PbProfile({
-      sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
-      function: function_,
-      location,
-      sample,
-      stringTable: st,
-    });
-    const p = decodeProfile(pb.encode());
+    const p = encodeProfile(st, function_, location, sample);
     const fast = buildFlameProfile(p, 'fast');
     checkInvariants(fast);
     assert.ok(fast.tree.func.length > 64 * 2, `${fast.tree.func.length} nodes`);
