@@ -69,6 +69,11 @@ export type ProcessFilter = { pid: number } | { hostTgid: number };
 
 /** What the script prints once its probes are attached. */
 export const READY = 'golab-ready';
+/**
+ * What the script prints after each count print, with bpftrace's `nsecs` (CLOCK_MONOTONIC,
+ * the clock of Node's process.hrtime): says when that count print was made.
+ */
+export const TICK = 'golab-tick';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -105,7 +110,7 @@ export function bpftraceScript(binary: string, targets: readonly ProbeTarget[], 
       );
     }
   });
-  lines.push('', `interval:ms:${intervalMs} { print(@golab_calls); }`, 'END { clear(@golab_start); print(@golab_calls); clear(@golab_calls); }', '');
+  lines.push('', `interval:ms:${intervalMs} { print(@golab_calls); printf("${TICK} %llu\\n", nsecs); }`, 'END { clear(@golab_start); print(@golab_calls); clear(@golab_calls); }', '');
   return lines.join('\n');
 }
 
@@ -113,6 +118,8 @@ export function bpftraceScript(binary: string, targets: readonly ProbeTarget[], 
 export type BpftraceEvent =
   | { kind: 'latency'; fn: number; ns: number }
   | { kind: 'counts'; counts: Map<number, number> }
+  /** Made right after a count print, at `ns` on the monotonic clock. */
+  | { kind: 'tick'; ns: number }
   | { kind: 'lost'; events: number }
   | { kind: 'ready' }
   | { kind: 'error'; message: string };
@@ -130,6 +137,8 @@ export function parseBpftraceLine(line: string): BpftraceEvent | undefined {
   switch (doc.type) {
     case 'printf': {
       if (data === `${READY}\n`) return { kind: 'ready' };
+      const tick = typeof data === 'string' ? new RegExp(`^${TICK} (\\d+)\n?$`).exec(data) : null;
+      if (tick) return { kind: 'tick', ns: Number(tick[1]) };
       const m = typeof data === 'string' ? /^(\d+) (\d+)\n?$/.exec(data) : null;
       return m ? { kind: 'latency', fn: Number(m[1]), ns: Number(m[2]) } : undefined;
     }
@@ -229,25 +238,21 @@ export class BpftraceReader {
     this.resolveExited(code);
   }
 
-  private countWaiters: Array<() => void> = [];
+  /** Waiting for a count print made at or after a moment (monotonic ns). */
+  private tickWaiters: Array<{ since: number; wake: () => void }> = [];
 
   /**
-   * Settles at the next count print. bpftrace's output is one ordered stream, so once a print
-   * made after some moment has arrived, every latency line of the calls before it has too:
-   * stopping before that would lose those still buffered (SIGINT ends the reading at once).
-   */
-  private nextCounts(): Promise<void> {
-    return new Promise((resolve) => this.countWaiters.push(resolve));
-  }
-
-  /**
-   * Waits (at most 2 s) until everything bpftrace measured so far has been read: the second
-   * count print from now (the first may have been on its way already) is made after every call
-   * so far and arrives after their latency lines. Called before SIGINT, because END's own print
-   * is not always delivered after it, so the counts must not depend on it.
+   * Waits (at most 10 s) until everything bpftrace measured so far has been read: a count
+   * print made after this call (its tick says when) counts every call so far, and bpftrace's
+   * output is one ordered stream, so their latency lines have arrived before it. Called before
+   * SIGINT, because END's own print is not always delivered after it, so the counts must not
+   * depend on it. By the time the print was made, not by when its line arrived: on a loaded
+   * machine several prints can wait in the pipe, and the next to arrive may be an old one (the
+   * way a count went missing under CI load).
    */
   caughtUp(): Promise<boolean> {
-    return within(this.nextCounts().then(() => this.nextCounts()), 2000);
+    const since = Number(process.hrtime.bigint());
+    return within(new Promise<void>((wake) => this.tickWaiters.push({ since, wake })), 10_000);
   }
 
   private take(text: string): void {
@@ -259,7 +264,13 @@ export class BpftraceReader {
       if (e.kind === 'latency') this.acc.recordLatency(e.fn, e.ns);
       else if (e.kind === 'counts') {
         for (const [fn, n] of e.counts) this.acc.setCalls(fn, n);
-        for (const wake of this.countWaiters.splice(0)) wake();
+      } else if (e.kind === 'tick') {
+        const ns = e.ns;
+        this.tickWaiters = this.tickWaiters.filter((w) => {
+          if (ns < w.since) return true;
+          w.wake();
+          return false;
+        });
       }
       else if (e.kind === 'lost') this.lost += e.events;
       else if (e.kind === 'ready') this.attachedResolve();

@@ -37,7 +37,7 @@ describe('probes: bpftrace engine', () => {
       assert.ok(script.includes(`@golab_start[0, ${key}] = nsecs; @golab_calls[0] = count();`), script);
       assert.ok(script.includes(`$t = @golab_start[1, ${key}];`), script);
       assert.ok(script.includes('printf("%d %llu\\n", 1, nsecs - $t)'), script);
-      assert.match(script, /^interval:ms:250 \{ print\(@golab_calls\); \}$/m);
+      assert.match(script, /^interval:ms:250 \{ print\(@golab_calls\); printf\("golab-tick %llu\\n", nsecs\); \}$/m);
       assert.match(script, /^END \{ clear\(@golab_start\); print\(@golab_calls\); clear\(@golab_calls\); \}$/m);
       assert.ok(script.includes(`BEGIN { printf("${READY}\\n"); }`));
     });
@@ -58,6 +58,7 @@ describe('probes: bpftrace engine', () => {
     it('reads latencies, the ready mark, count maps and lost events; ignores the rest', () => {
       assert.deepStrictEqual(parseBpftraceLine('{"type": "printf", "data": "1 20250000\\n"}'), { kind: 'latency', fn: 1, ns: 20250000 });
       assert.deepStrictEqual(parseBpftraceLine(`{"type": "printf", "data": "${READY}\\n"}`), { kind: 'ready' });
+      assert.deepStrictEqual(parseBpftraceLine('{"type": "printf", "data": "golab-tick 34824060879665\\n"}'), { kind: 'tick', ns: 34824060879665 });
       assert.deepStrictEqual(parseBpftraceLine('{"type": "map", "data": {"@golab_calls": {"0": 5000, "1": 20}}}'), { kind: 'counts', counts: new Map([[0, 5000], [1, 20]]) });
       assert.deepStrictEqual(parseBpftraceLine('{"type": "map", "data": {"@golab_calls": {}}}'), { kind: 'counts', counts: new Map() });
       assert.deepStrictEqual(parseBpftraceLine('{"type": "lost_events", "data": {"events": 12}}'), { kind: 'lost', events: 12 });
