@@ -35,7 +35,12 @@ const FUNC = 4;
 const PARENT = 5;
 /** Filled by the layout: the line shown for the node. */
 const BEST_LINE = 6;
-/** Field 7 is padding: a 32-byte record never straddles two cache lines. */
+/**
+ * Filled by the layout: 1 + the node's slot among the nodes that have lines other than their
+ * first (0, as fresh memory is, for the others: nearly all). Also keeps a record at 32 bytes,
+ * so that none straddles two cache lines.
+ */
+const OTHER = 7;
 const R = 8;
 const NO_LINE = -2147483648;
 
@@ -374,7 +379,7 @@ export function buildFlameTree(profile: Profile): FlameTree {
   const { sampleLocs, sampleLocStart, values } = order ? regroup(profile, order) : { sampleLocs: stackLocations(profile), sampleLocStart: profile.sampleLocStart, values: profile.values };
   // Past 2^24 nodes (512 MB of records) they grow as needed instead: the estimate can be far above the count.
   const b = new Builder(Math.min(maxNodes, 1 << 24));
-    /** The node where each sample ended: its values go there once the layout is known. */
+  /** The node where each sample ended: its values go there once the layout is known. */
   const leaf = new Int32Array(sampleCount);
 
   // The current path: per location depth the location and the frame depth after it, per
@@ -658,56 +663,39 @@ function nameRank(functions: readonly FlameFunction[]): Int32Array {
 function bestLines(b: Builder, total: Float64Array, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
   const n = b.count;
   const { rec } = b;
-  // The other lines, grouped by the node whose line they are (a callee's call line is its
-  // parent's line): per node a linked list through `next`.
-  // Per node: the first of its other lines, and the values of its calls and own samples at
-  // other lines. In arrays of the tree's size when there are many; in maps when there are
-  // few (a heap profile of 1.7M nodes had one): arrays of the tree's size would be 34 MB of
-  // fresh memory for it.
+  // The nodes with other lines get a slot (in their record's OTHER field): the first of the
+  // other lines whose value ran in them (a callee's call line is its parent's line; a list
+  // through `next`), and what of their own total came from calls at other lines and from
+  // samples ending at other lines. Each entry gives at most two nodes a slot.
   const others = b.callOther.count + b.selfOther.count;
-  const dense = others * 64 > n;
-  const headArr = dense ? new Int32Array(n).fill(-1) : undefined;
-  const callOtherArr = dense ? new Float64Array(n) : undefined;
-  const selfOtherArr = dense ? new Float64Array(n) : undefined;
-  const headMap = new Map<number, number>();
-  const callOtherMap = new Map<number, number>();
-  const selfOtherMap = new Map<number, number>();
-  // With maps, a byte per node says whether it is in any, so that most nodes look up none.
-  const inMaps = dense || others === 0 ? undefined : new Uint8Array(n);
-  const headOf = (i: number): number => (headArr ? headArr[i] : inMaps && inMaps[i] !== 0 ? (headMap.get(i) ?? -1) : -1);
-  const callOtherOf = (i: number): number => (callOtherArr ? callOtherArr[i] : inMaps && inMaps[i] !== 0 ? (callOtherMap.get(i) ?? 0) : 0);
-  const selfOtherOf = (i: number): number => (selfOtherArr ? selfOtherArr[i] : inMaps && inMaps[i] !== 0 ? (selfOtherMap.get(i) ?? 0) : 0);
+  const head = new Int32Array(2 * others).fill(-1);
+  const callOtherSum = new Float64Array(2 * others);
+  const selfOtherSum = new Float64Array(2 * others);
   const next = new Int32Array(others);
   const otherLine = new Int32Array(others);
   const otherValue = new Float64Array(others);
+  let slots = 0;
+  const slotOf = (node: number): number => {
+    const r = node * R + OTHER;
+    if (rec[r] === 0) rec[r] = ++slots;
+    return rec[r] - 1;
+  };
   let e = 0;
   const link = (node: number, line: number, v: number): void => {
+    const k = slotOf(node);
     otherLine[e] = line;
     otherValue[e] = v;
-    next[e] = headOf(node);
-    if (headArr) headArr[node] = e++;
-    else {
-      headMap.set(node, e++);
-      if (inMaps) inMaps[node] = 1;
-    }
+    next[e] = head[k];
+    head[k] = e++;
   };
   b.callOther.forEach((c, line, v) => {
-    if (callOtherArr) callOtherArr[c] += v;
-    else {
-      callOtherMap.set(c, callOtherOf(c) + v);
-      if (inMaps) inMaps[c] = 1;
-    }
+    callOtherSum[slotOf(c)] += v;
     link(parent[c], line, v);
   });
   b.selfOther.forEach((node, line, v) => {
-    if (selfOtherArr) selfOtherArr[node] += v;
-    else {
-      selfOtherMap.set(node, selfOtherOf(node) + v);
-      if (inMaps) inMaps[node] = 1;
-    }
+    selfOtherSum[slotOf(node)] += v;
     link(node, line, v);
   });
-  const any = others > 0;
 
   let sl = new Int32Array(64);
   let sv = new Float64Array(64);
@@ -740,7 +728,8 @@ function bestLines(b: Builder, total: Float64Array, parent: Int32Array, childSta
     const ce = childStart[i + 1];
     const r = i * R;
     const selfLine = rec[r + SELF_LINE];
-    const h = any ? headOf(i) : -1;
+    const k = rec[r + OTHER] - 1;
+    const h = k >= 0 ? head[k] : -1;
     // The common cases: one child and nothing else, or a leaf at one line.
     if (h === -1) {
       if (ce - cs === 1 && selfLine === NO_LINE) {
@@ -759,9 +748,10 @@ function bestLines(b: Builder, total: Float64Array, parent: Int32Array, childSta
     for (let j = cs; j < ce; j++) {
       const c = childList[j];
       below += total[c];
-      add(rec[c * R + CALL_LINE], total[c] - (any ? callOtherOf(c) : 0));
+      const kc = rec[c * R + OTHER] - 1;
+      add(rec[c * R + CALL_LINE], total[c] - (kc >= 0 ? callOtherSum[kc] : 0));
     }
-    if (selfLine !== NO_LINE) add(selfLine, total[i] - below - (any ? selfOtherOf(i) : 0));
+    if (selfLine !== NO_LINE) add(selfLine, total[i] - below - (k >= 0 ? selfOtherSum[k] : 0));
     for (let x = h; x !== -1; x = next[x]) add(otherLine[x], otherValue[x]);
     let best = 0;
     let bestValue = -Infinity;
