@@ -59,9 +59,9 @@ Flags:
                          value (name, file, line, value, percent) of its default sample type
   -h, --help             this help
 
-Exit status: 0 profiles written (also of a program stopped with Ctrl+C), 1 tests failed or the program exited non-zero (profiles
-of the run are still written), 2 error (Docker unavailable, build failure, OOM kill, time
-limit, nothing written), 130 interrupted.
+Exit status: 0 profiles written (also of a program stopped with Ctrl+C), 1 tests failed or
+the program exited non-zero (profiles of the run are still written), 2 error (Docker
+unavailable, build failure, OOM kill, time limit, nothing written), 130 interrupted.
 `;
 }
 

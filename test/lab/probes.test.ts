@@ -150,15 +150,23 @@ describe('probes (real uprobes on a real Go binary)', function () {
         assert.ok(byName(r.functions, 'main.sleepy').calls > 5);
         assert.throws(() => process.kill(r.pid, 0), 'the started binary outlived stop()');
       });
-      });
-    }
+    });
+  }
 
-  it('removes what a SIGKILLed golab left (tracefs): its reader process, trace instance and uprobes', async () => {
-    const child = spawn(process.execPath, [cli, 'probe', '--engine', 'tracefs', '--func', 'main.sleepy', '--', bin, '-n', '0', '-sleeps', '100000', '-sleep', '5ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  /**
+   * `golab probe --engine ENGINE` on main.sleepy of a long-running workload it starts, once it
+   * says the target's PID (waiting at most `polls` x 20 ms): to be SIGKILLed by the test.
+   */
+  const probeCli = async (engine: ProbeEngine, polls: number) => {
+    const child = spawn(process.execPath, [cli, 'probe', '--engine', engine, '--func', 'main.sleepy', '--', bin, '-n', '0', '-sleeps', '100000', '-sleep', '5ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    for (let i = 0; i < 500 && !/in PID (\d+)/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
-    const target = Number(/in PID (\d+)/.exec(stderr)?.[1]);
+    for (let i = 0; i < polls && !/in PID (\d+)/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
+    return { child, target: Number(/in PID (\d+)/.exec(stderr)?.[1]), stderr };
+  };
+
+  it('removes what a SIGKILLed golab left (tracefs): its reader process, trace instance and uprobes', async () => {
+    const { child, target } = await probeCli('tracefs', 500);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     process.kill(target, 'SIGKILL'); // the target too, so its reader gets no more events
@@ -171,11 +179,7 @@ describe('probes (real uprobes on a real Go binary)', function () {
   });
 
   it('a SIGKILLed golab leaves no bpftrace behind: its closed output pipe ends bpftrace, and the stale sweep finds any that survive', async () => {
-    const child = spawn(process.execPath, [cli, 'probe', '--engine', 'bpftrace', '--func', 'main.sleepy', '--', bin, '-n', '0', '-sleeps', '100000', '-sleep', '5ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    for (let i = 0; i < 1500 && !/in PID (\d+)/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
-    const target = Number(/in PID (\d+)/.exec(stderr)?.[1]);
+    const { child, target, stderr } = await probeCli('bpftrace', 1500);
     assert.ok(target > 0, stderr);
     const mine = () => spawnSync('pgrep', ['-f', `golab-bpftrace-${child.pid}-`], { encoding: 'utf8' }).stdout.trim();
     assert.notStrictEqual(mine(), '', 'no bpftrace ran for the CLI (test premise)');

@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
-import { listProfileRuns, runProfile } from '../../src/core/lab/profile';
-import { runProfileMain, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
+import { listProfileRuns, type ProfileKind, runProfile } from '../../src/core/lab/profile';
+import { type ProgramProfileRequest, runProfileMain, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
 import { decodeProfile } from '../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../src/core/pprof/model';
 import { topFunctions } from '../../src/core/pprof/top';
@@ -72,20 +72,29 @@ describe('profiling in the lab (real dockerd)', function () {
 
   describe('a program (main package) with arguments', () => {
     const lab = (timeoutMs: number) => ({ limits: { memoryBytes: 512 * MiB, cpus: 2, pids: 256 }, network: false, timeoutMs, image: { baseImage: 'local', labDir } });
-
-    it('profiles the function its arguments chose, into a run folder outside the workspace, leaving the workspace as it was', async () => {
-      const before = tree(fixtureWorkspace);
+    /** Profiles the fixture program hotmain run with `args`; its output collected (and shown to `watch` as it grows). */
+    const hotmain = async (args: string[], kinds: ProfileKind[], timeoutMs: number, extra: Pick<ProgramProfileRequest, 'stop' | 'stopGraceMs'> = {}, watch?: (output: string) => void) => {
       let output = '';
       const r = await runProfileMain(conn, {
         workspace: fixtureWorkspace,
         cwd: fixtureWorkspace,
         pkg: './hotmain',
-        args: ['spin', '1500'],
-        kinds: ['cpu', 'heap', 'mutex', 'block'],
+        args,
+        kinds,
         outRoot: out,
-        lab: lab(300_000),
-        onOutput: (t) => (output += t),
+        lab: lab(timeoutMs),
+        ...extra,
+        onOutput: (t) => {
+          output += t;
+          watch?.(output);
+        },
       });
+      return { r, output };
+    };
+
+    it('profiles the function its arguments chose, into a run folder outside the workspace, leaving the workspace as it was', async () => {
+      const before = tree(fixtureWorkspace);
+      const { r, output } = await hotmain(['spin', '1500'], ['cpu', 'heap', 'mutex', 'block'], 300_000);
       assert.strictEqual(r.lab.exitCode, 0, output);
       assert.strictEqual(r.buildFailed, false);
       assert.match(output, /^spin \d+$/m);
@@ -105,17 +114,7 @@ describe('profiling in the lab (real dockerd)', function () {
     });
 
     it('still writes the profiles when the program ends with os.Exit (in a file other than main\'s)', async () => {
-      let output = '';
-      const r = await runProfileMain(conn, {
-        workspace: fixtureWorkspace,
-        cwd: fixtureWorkspace,
-        pkg: './hotmain',
-        args: ['exit', '800'],
-        kinds: ['cpu', 'heap'],
-        outRoot: out,
-        lab: lab(300_000),
-        onOutput: (t) => (output += t),
-      });
+      const { r, output } = await hotmain(['exit', '800'], ['cpu', 'heap'], 300_000);
       assert.strictEqual(r.lab.exitCode, 3, output);
       assert.strictEqual(r.manifest.exitCode, 3);
       assert.deepStrictEqual(Object.keys(r.manifest.profiles).sort(), ['cpu', 'heap']);
@@ -124,17 +123,7 @@ describe('profiling in the lab (real dockerd)', function () {
     });
 
     it('stops a program that would outlive the time limit and keeps its profiles, marked as timed out', async () => {
-      let output = '';
-      const r = await runProfileMain(conn, {
-        workspace: fixtureWorkspace,
-        cwd: fixtureWorkspace,
-        pkg: './hotmain',
-        args: ['spin', '600000'],
-        kinds: ['cpu'],
-        outRoot: out,
-        lab: lab(25_000),
-        onOutput: (t) => (output += t),
-      });
+      const { r, output } = await hotmain(['spin', '600000'], ['cpu'], 25_000);
       assert.strictEqual(r.manifest.timedOut, true, output);
       assert.strictEqual(r.lab.exitCode, 124, output);
       assert.match(output, /time limit is near/);
@@ -143,28 +132,15 @@ describe('profiling in the lab (real dockerd)', function () {
     });
 
     it('keeps the profiles of a program the user stops (SIGINT), without waiting for the time limit', async () => {
-      let output = '';
       const stop = new AbortController();
       let stopping = false;
-      const r = await runProfileMain(conn, {
-        workspace: fixtureWorkspace,
-        cwd: fixtureWorkspace,
-        pkg: './hotmain',
-        args: ['spin', '600000'],
-        kinds: ['cpu', 'heap'],
-        outRoot: out,
-        lab: lab(600_000),
-        stop: stop.signal,
-        // A grace far above the time the harness needs: a kill would show as exit 137.
-        stopGraceMs: 120_000,
-        onOutput: (t) => {
-          output += t;
-          // Stopped a few seconds after the program started: the CPU profile has samples.
-          if (!stopping && output.includes(STARTED_MESSAGE)) {
-            stopping = true;
-            setTimeout(() => stop.abort(), 3000);
-          }
-        },
+      // A grace far above the time the harness needs: a kill would show as exit 137.
+      const { r, output } = await hotmain(['spin', '600000'], ['cpu', 'heap'], 600_000, { stop: stop.signal, stopGraceMs: 120_000 }, (o) => {
+        // Stopped a few seconds after the program started: the CPU profile has samples.
+        if (!stopping && o.includes(STARTED_MESSAGE)) {
+          stopping = true;
+          setTimeout(() => stop.abort(), 3000);
+        }
       });
       assert.ok(stopping, `the harness says when the program runs:\n${output}`);
       assert.strictEqual(r.lab.stopped, true);

@@ -180,7 +180,7 @@ export class ProfileRunner implements vscode.Disposable {
           kinds,
           lab: settings,
           signal: tracked.signal,
-          ...(options.stops ? { stop: stop.signal } : {}),
+          stop: options.stops ? stop.signal : undefined,
           onOutput: write,
           onProgress: (p) => {
             progress?.report({ message: p.message });
