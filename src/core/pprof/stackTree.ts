@@ -8,7 +8,7 @@
  */
 import type { FlameFunction, FlameTree } from '../../shared/flame';
 import { type Profile, stackLocations } from './decode';
-import { PairMap } from './treeBuilder';
+import { childLists, depthsAndSizes, PairMap, preorder } from './treeBuilder';
 
 /*
  * Record fields, 8 int32 per node.
@@ -490,10 +490,7 @@ function layout(b: Builder, profile: Profile, values: Float64Array, leaf: Int32A
   total[def].fill(0);
   sumValues(values, leaf, func, parent, total);
   gather(b, line, func, line);
-  depth[0] = 0;
-  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
-  size.fill(1);
-  for (let i = n - 1; i > 0; i--) size[parent[i]] += size[i];
+  depthsAndSizes(parent, depth, size);
   return { parent, func, line, depth, size, total };
 }
 
@@ -506,32 +503,6 @@ function sumUp(b: Builder, key: Float64Array, parent: Int32Array): void {
     key[p] += key[i];
   }
   parent[0] = -1;
-}
-
-/**
- * The children of each node p, at childList[childStart[p] .. childStart[p + 1]), in creation
- * order. childStart[p] first holds the end of p's range and moves down to its start as the
- * children are placed, last first: no cursor array.
- */
-function childLists(n: number, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
-  for (let i = 1; i < n; i++) childStart[parent[i]]++;
-  for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
-  for (let i = n - 1; i > 0; i--) childList[--childStart[parent[i]]] = i;
-}
-
-/** Preorder by an explicit stack (trees can be thousands deep: no recursion): each node's new index, the node at each, the new parents. */
-function preorder(n: number, childStart: Int32Array, childList: Int32Array, oldParent: Int32Array, stack: Int32Array, pos: Int32Array, at: Int32Array, parent: Int32Array): void {
-  let sp = 0;
-  let k = 0;
-  stack[sp++] = 0;
-  while (sp > 0) {
-    const v = stack[--sp];
-    pos[v] = k;
-    at[k] = v;
-    parent[k++] = v === 0 ? -1 : pos[oldParent[v]];
-    for (let j = childStart[v + 1] - 1; j >= childStart[v]; j--) stack[sp++] = childList[j];
-  }
-  if (k !== n) throw new Error(`flame tree layout reached ${k} of ${n} nodes`);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Building blocks of every call tree here (flame graph, sandwich callers/callees): a hash map
- * keyed by a pair of int32 without allocating, and a builder that grows a tree by
+ * keyed by a pair of int32 without allocating, the layout steps both trees' builders share
+ * (children lists, preorder, depths and sizes), and a builder that grows a tree by
  * (parent, function) and lays it out as a {@link FlameTree}.
  */
 import type { FlameFunction, FlameTree } from '../../shared/flame';
@@ -178,6 +179,41 @@ class LineTally {
 }
 
 /**
+ * The children of each node p, at childList[childStart[p] .. childStart[p + 1]), in creation
+ * order. childStart[p] first holds the end of p's range and moves down to its start as the
+ * children are placed, last first: no cursor array.
+ */
+export function childLists(n: number, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
+  for (let i = 1; i < n; i++) childStart[parent[i]]++;
+  for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
+  for (let i = n - 1; i > 0; i--) childList[--childStart[parent[i]]] = i;
+}
+
+/** Preorder by an explicit stack (trees can be thousands deep: no recursion): each node's new index, the node at each, the new parents. */
+export function preorder(n: number, childStart: Int32Array, childList: Int32Array, oldParent: Int32Array, stack: Int32Array, pos: Int32Array, at: Int32Array, parent: Int32Array): void {
+  let sp = 0;
+  let k = 0;
+  stack[sp++] = 0;
+  while (sp > 0) {
+    const v = stack[--sp];
+    pos[v] = k;
+    at[k] = v;
+    parent[k++] = v === 0 ? -1 : pos[oldParent[v]];
+    for (let j = childStart[v + 1] - 1; j >= childStart[v]; j--) stack[sp++] = childList[j];
+  }
+  if (k !== n) throw new Error(`flame tree layout reached ${k} of ${n} nodes`);
+}
+
+/** Each node's depth and subtree size, from the parents of a tree in preorder (a parent before its children). */
+export function depthsAndSizes(parent: Int32Array, depth: Int32Array, size: Int32Array): void {
+  const n = parent.length;
+  depth[0] = 0;
+  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
+  size.fill(1);
+  for (let i = n - 1; i > 0; i--) size[parent[i]] += size[i];
+}
+
+/**
  * A call tree merged by function: node 0 is the root; children are found by (parent, func).
  * Nodes are numbered in creation order, so a parent always precedes its children, which lets
  * totals be summed in one reverse pass. {@link finish} sorts and lays it out in preorder.
@@ -289,13 +325,9 @@ export class TreeBuilder {
     for (let i = n - 1; i > 0; i--) def[parent[i]] += def[i];
 
     // Children lists (CSR), sorted.
-    const childCount = new Int32Array(n + 1);
-    for (let i = 1; i < n; i++) childCount[parent[i] + 1]++;
-    for (let i = 0; i < n; i++) childCount[i + 1] += childCount[i];
-    const childStart = childCount; // childStart[p]..childStart[p+1]
-    const fill = childStart.slice(0, n);
+    const childStart = new Int32Array(n + 1);
     const childList = new Int32Array(Math.max(0, n - 1));
-    for (let i = 1; i < n; i++) childList[fill[parent[i]]++] = i;
+    childLists(n, parent, childStart, childList);
     const key = def;
     const cmp = (a: number, b: number): number => {
       const d = key[b] - key[a];
@@ -383,19 +415,10 @@ export class TreeBuilder {
       bestLine[i] = best < 0 ? 0 : Math.max(0, sl[best]);
     }
 
-    // Preorder by an explicit stack (trees can be thousands deep: no recursion).
     const order2old = new Int32Array(n);
     const old2new = new Int32Array(n);
-    const stack = new Int32Array(n);
-    let sp = 0;
-    let k = 0;
-    stack[sp++] = 0;
-    while (sp > 0) {
-      const v = stack[--sp];
-      old2new[v] = k;
-      order2old[k++] = v;
-      for (let j = childStart[v + 1] - 1; j >= childStart[v]; j--) stack[sp++] = childList[j];
-    }
+    const newParent = new Int32Array(n);
+    preorder(n, childStart, childList, parent, new Int32Array(n), old2new, order2old, newParent);
 
     // One gather per array: fewer streams of random reads at a time keep more of them cached.
     const gatherF = (src: Float64Array): Float64Array => {
@@ -408,17 +431,12 @@ export class TreeBuilder {
       for (let i = 0; i < n; i++) out[i] = src[order2old[i]];
       return out;
     };
-    const newParent = new Int32Array(n);
-    newParent[0] = -1;
-    for (let i = 1; i < n; i++) newParent[i] = old2new[parent[order2old[i]]];
-    const depth = new Int32Array(n);
-    for (let i = 1; i < n; i++) depth[i] = depth[newParent[i]] + 1;
     const tree: FlameTree = {
       parent: newParent,
       func: gatherI(func),
       line: gatherI(bestLine),
-      depth,
-      size: new Int32Array(n).fill(1),
+      depth: new Int32Array(n),
+      size: new Int32Array(n),
       // Each type's self values gathered into preorder, then summed up the tree in place.
       total: this.self.map((g) => gatherF(g.a)),
     };
@@ -426,7 +444,7 @@ export class TreeBuilder {
       const tot = tree.total[t];
       for (let i = n - 1; i > 0; i--) tot[newParent[i]] += tot[i];
     }
-    for (let i = n - 1; i > 0; i--) tree.size[tree.parent[i]] += tree.size[i];
+    depthsAndSizes(newParent, tree.depth, tree.size);
     return tree;
   }
 }
