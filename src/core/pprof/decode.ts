@@ -32,6 +32,7 @@ export interface Profile {
   /**
    * Frames of location l are [locFrameStart[l], locFrameStart[l + 1]), innermost first: a
    * location whose code was inlined has one frame per inlined function (pprof's `line` order).
+   * Every location has at least one: an unsymbolized one has a frame named by its address.
    */
   locFrameStart: Int32Array;
   /** Function index of each frame. */

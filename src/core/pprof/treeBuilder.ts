@@ -183,14 +183,14 @@ class LineTally {
  * order. childStart[p] first holds the end of p's range and moves down to its start as the
  * children are placed, last first: no cursor array.
  */
-export function childLists(n: number, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
+function childLists(n: number, parent: Int32Array, childStart: Int32Array, childList: Int32Array): void {
   for (let i = 1; i < n; i++) childStart[parent[i]]++;
   for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
   for (let i = n - 1; i > 0; i--) childList[--childStart[parent[i]]] = i;
 }
 
 /** Preorder by an explicit stack (trees can be thousands deep: no recursion): each node's new index, the node at each, the new parents. */
-export function preorder(n: number, childStart: Int32Array, childList: Int32Array, oldParent: Int32Array, stack: Int32Array, pos: Int32Array, at: Int32Array, parent: Int32Array): void {
+function preorder(n: number, childStart: Int32Array, childList: Int32Array, oldParent: Int32Array, stack: Int32Array, pos: Int32Array, at: Int32Array, parent: Int32Array): void {
   let sp = 0;
   let k = 0;
   stack[sp++] = 0;

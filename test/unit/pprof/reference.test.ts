@@ -1,7 +1,7 @@
 /**
- * The optimised model (per-node child tables, prefix reuse, sorted walk, derived line values)
- * against a naive one written for clarity, on random profiles with recursion, inlining, wide
- * nodes and several lines per function.
+ * The optimised model (samples sorted and split depth by depth into the preorder, common
+ * chains compared in one go, lines summed per frame) against a naive one written for clarity,
+ * on random profiles with recursion, inlining, wide nodes and several lines per function.
  */
 import * as assert from 'assert';
 import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
@@ -154,7 +154,7 @@ describe('pprof flame model against a naive reference', () => {
     }
   });
 
-  it('builds the same tree when the node estimate falls short (records grown, scratch arrays not in the child tables)', () => {
+  it('builds the same tree when the node estimate falls short (the node arrays grown)', () => {
     // The model estimates its node count from every 8th sample: here each of those repeats
     // its predecessor's stack, so the estimate is near zero while the tree has some 20k nodes.
     const rand = rng(5);
@@ -176,7 +176,7 @@ describe('pprof flame model against a naive reference', () => {
     assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(naive(p).tree.total[0]));
   });
 
-  it('builds the same lines when only a few nodes are called or end at a second line (kept in maps, not arrays)', () => {
+  it('builds the same lines when only a few nodes are called or end at a second line', () => {
     // 3000 distinct stacks of one call line per frame; then one call from another line, and
     // one sample ending at another line: two nodes of thousands have a second line.
     const rand = rng(9);
@@ -208,6 +208,31 @@ describe('pprof flame model against a naive reference', () => {
       return node;
     };
     assert.strictEqual(fast.tree.line[path(['h0', 'h1'])], 7);
+  });
+
+  it('finds lines and orders children where a node has very many of each (a map of lines, the built-in sort, ties by name)', () => {
+    // r is called from the root through 100 locations of its own (lines 1000..1099) and calls
+    // 40 functions: c0..c19 with equal totals (ordered by name: c0 c1 c10 c11 ...), c20..c39
+    // with distinct ones; samples also end in r at line 1050, which carries the most.
+    const st = new StringTable();
+    const function_ = [new PbFunction({ id: 1, name: st.dedup('r'), filename: st.dedup('/src/r.go'), startLine: 1 })];
+    for (let k = 0; k < 40; k++) function_.push(new PbFunction({ id: 2 + k, name: st.dedup(`c${k}`), filename: st.dedup('/src/c.go'), startLine: 1 }));
+    const location = Array.from({ length: 100 }, (_, i) => new Location({ id: 1 + i, line: [new Line({ functionId: 1, line: 1000 + i })] }));
+    for (let k = 0; k < 40; k++) location.push(new Location({ id: 101 + k, line: [new Line({ functionId: 2 + k, line: 5 })] }));
+    const sample: Sample[] = [];
+    for (let k = 0; k < 40; k++) for (let i = 0; i < 100; i += 10) sample.push(new Sample({ locationId: [101 + k, 1 + ((i + k) % 100)], value: [1, k < 20 ? 10 : 10 + k] }));
+    sample.push(new Sample({ locationId: [51], value: [1, 5000] }));
+    const p = encodeProfile(st, function_, location, sample);
+    const fast = buildFlameProfile(p, 'fast');
+    checkInvariants(fast);
+    assert.strictEqual(renderTree(fast), renderNaive(naive(p)));
+    const r = 1;
+    assert.strictEqual(fast.functions[fast.tree.func[r]].name, 'r');
+    assert.strictEqual(fast.tree.line[r], 1050);
+    const children: string[] = [];
+    for (let c = r + 1; c < r + fast.tree.size[r]; c += fast.tree.size[c]) children.push(fast.functions[fast.tree.func[c]].name);
+    assert.deepStrictEqual(children.slice(0, 20), Array.from({ length: 20 }, (_, k) => `c${39 - k}`));
+    assert.deepStrictEqual(children.slice(20, 24), ['c0', 'c1', 'c10', 'c11']);
   });
 
   it('gives the same tree, to the array, whatever the order of the samples', () => {

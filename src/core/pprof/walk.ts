@@ -1,0 +1,501 @@
+/**
+ * The depth-first construction of the flame tree (see stackTree.ts, which prepares what it
+ * reads). The samples that pass through a node are a range of an index array; the range is
+ * split by the function of their next frame, the parts become the node's children in their
+ * final order (decreasing total), and each is walked in turn, so every node is created at its
+ * preorder index and nothing is rearranged afterwards. Where all of a range's samples share
+ * their next frames (the common outer chain of most stacks), each sample's stack is compared
+ * with the first one's in one go, reading its frames in order, rather than one depth per pass.
+ */
+
+import type { FlameFunction } from '../../shared/flame';
+
+export const NO_LINE = -2147483648;
+const LINE_BITS = 7;
+const LINE_SLOTS = 1 << LINE_BITS;
+
+/** What the walk reads and works in. Per sample (by index in the walk's order) or per range entry as noted. */
+export interface WalkData {
+  /** The stacks as frames, leaf first, in the walk's order: sample i's at frames[start[i] .. start[i + 1]). */
+  frames: Int32Array | Uint16Array;
+  start: Int32Array;
+  /** Sample i's value of the default type (which orders children and picks lines). */
+  value: Float64Array;
+  /** Per frame: its function and line. */
+  func: Int32Array;
+  line: Int32Array;
+  /** The profile's functions: their names break ties between children. */
+  functions: readonly FlameFunction[];
+  /** Per sample: the node it ended at (filled by the walk). */
+  leaf: Int32Array;
+}
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** The tree's nodes in preorder, as they are made; capacity grows by doubling. */
+export class Nodes {
+  parent: Int32Array;
+  func: Int32Array;
+  line: Int32Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    const cap = Math.max(1024, capacity);
+    this.parent = new Int32Array(cap);
+    this.func = new Int32Array(cap);
+    this.line = new Int32Array(cap);
+  }
+
+  add(parent: number, func: number, line: number): number {
+    const n = this.count++;
+    if (n === this.parent.length) {
+      this.parent = grown(this.parent);
+      this.func = grown(this.func);
+      this.line = grown(this.line);
+    }
+    this.parent[n] = parent;
+    this.func[n] = func;
+    // Never below 0 (a line pprof could not tell is 0).
+    this.line[n] = line > 0 ? line : 0;
+    return n;
+  }
+
+  /** The arrays at their exact length (copied when the capacity was more). */
+  trimmed(): { parent: Int32Array; func: Int32Array; line: Int32Array } {
+    const n = this.count;
+    if (n === this.parent.length) return { parent: this.parent, func: this.func, line: this.line };
+    return { parent: this.parent.slice(0, n), func: this.func.slice(0, n), line: this.line.slice(0, n) };
+  }
+}
+
+export class Walk {
+  private readonly frames: Int32Array | Uint16Array;
+  private readonly frameFunc: Int32Array;
+  private readonly frameLine: Int32Array;
+  private readonly functions: readonly FlameFunction[];
+  private rank: Int32Array | undefined;
+  private readonly start: Int32Array;
+  private readonly value: Float64Array;
+  private readonly leaf: Int32Array;
+  /**
+   * The samples, by index in the walk's order: the samples that pass through a node are a
+   * range of it. Within a range they stay in increasing order (splits are stable), so the
+   * stacks and values read through it are read forwards, near one another.
+   */
+  private readonly idx: Int32Array;
+  /** Scratch per entry: the slot of its sample's next frame (-1 when it ends there). */
+  private readonly key: Int32Array;
+  /** Scratch per entry: where a split regroups its range before it is copied back. */
+  private readonly tmp: Int32Array;
+  /** Per depth below a chain's top, whether its samples' frames there have several lines. */
+  private mixed = new Uint8Array(256);
+  /** 1 + the last depth marked in `mixed`. */
+  private mixedTop = 0;
+  /** Per frame, scratch of {@link bestLine}: its sum, whether it has one, the frames that have. */
+  private readonly frameSum: Float64Array;
+  private readonly frameSeen: Uint8Array;
+  private readonly touched: Int32Array;
+  private nTouched = 0;
+  /** Scratch of {@link bestLine}: a hash table of lines and their sums. */
+  private readonly lineKey = new Int32Array(LINE_SLOTS);
+  private readonly lineSum = new Float64Array(LINE_SLOTS);
+  private readonly lineUsed = new Uint8Array(LINE_SLOTS);
+  private readonly usedSlots = new Int32Array(LINE_SLOTS);
+  /** Per function, its slot in the split under way, -1 if none. */
+  private readonly slotOf: Int32Array;
+  private readonly slotFunc: Int32Array;
+  private readonly slotCount: Int32Array;
+  private readonly slotLine: Int32Array;
+  private readonly slotMixed: Uint8Array;
+  private readonly slotSum: Float64Array;
+  private readonly slotNext: Int32Array;
+  private readonly sorted: Int32Array;
+  /** The entry of the first sample of each slot. */
+  private readonly slotFirst: Int32Array;
+  private readonly slotRank = new Int32Array(32);
+  /** Pending children, last to walk first: their samples' range, depth, parent, function, line (NO_LINE: to find). */
+  private tasks = new Int32Array(6 * 1024);
+  private nTasks = 0;
+
+  constructor(
+    data: WalkData,
+    private readonly nodes: Nodes,
+  ) {
+    this.frames = data.frames;
+    this.frameFunc = data.func;
+    this.frameLine = data.line;
+    this.functions = data.functions;
+    this.start = data.start;
+    this.value = data.value;
+    this.leaf = data.leaf;
+    const m = data.leaf.length;
+    this.idx = new Int32Array(m);
+    for (let i = 0; i < m; i++) this.idx[i] = i;
+    this.key = new Int32Array(m);
+    this.tmp = new Int32Array(m);
+    const nFrames = data.func.length;
+    this.frameSum = new Float64Array(nFrames);
+    this.frameSeen = new Uint8Array(nFrames);
+    this.touched = new Int32Array(nFrames);
+    const nf = data.functions.length + 1;
+    this.slotOf = new Int32Array(nf).fill(-1);
+    this.slotFunc = new Int32Array(nf);
+    this.slotCount = new Int32Array(nf);
+    this.slotLine = new Int32Array(nf);
+    this.slotMixed = new Uint8Array(nf);
+    this.slotSum = new Float64Array(nf);
+    this.slotNext = new Int32Array(nf);
+    this.sorted = new Int32Array(nf);
+    this.slotFirst = new Int32Array(nf);
+  }
+
+  /** Walks every sample from the root; returns the tree's nodes. */
+  run(): Nodes {
+    const root = this.nodes.add(-1, -1, 0);
+    this.descend(root, 0, this.idx.length, 0, false);
+    // The pending children, the last pushed first: each one's subtree is walked before its
+    // next sibling is made, so nodes are made in preorder.
+    while (this.nTasks > 0) {
+      const t = --this.nTasks * 6;
+      const q = this.tasks;
+      const lo = q[t];
+      const hi = q[t + 1];
+      const d = q[t + 2];
+      const pending = q[t + 5] === NO_LINE;
+      const node = this.nodes.add(q[t + 3], q[t + 4], pending ? 0 : q[t + 5]);
+      this.descend(node, lo, hi, d, pending);
+    }
+    return this.nodes;
+  }
+
+  /**
+   * Walks node `node`'s samples, idx[lo .. hi), whose frames at depth `d` (from the root)
+   * are its children's: down their common chain, then split at the first depth where they
+   * part (pushing the parts as tasks). If the node's line is `pending` (its samples ran at
+   * several lines), it is found too, in the split's pass when there is no chain.
+   *
+   * Every loop of the walk is a method of its own: V8 compiles a long-running loop while it
+   * runs (on-stack replacement) and reuses that code on later calls, where it gives up at the
+   * first statement after the loop that had not yet run before (hundreds of times per
+   * profile, measured, each time finishing the call in the interpreter).
+   */
+  private descend(node: number, lo: number, hi: number, d: number, pending: boolean): void {
+    if (hi - lo <= 1) {
+      // (One sample ran at one line: never pending.)
+      if (hi > lo) this.chain(node, lo, d);
+      return;
+    }
+    const len = this.commonChain(lo, hi, d);
+    if (len > 0) {
+      if (pending) this.nodes.line[node] = this.bestLine(lo, hi, d - 1);
+      node = this.chainNodes(node, lo, hi, d, len);
+    }
+    if (this.mixedTop > 0) {
+      // Marks past len too (from samples that parted there).
+      this.mixed.fill(0, 0, this.mixedTop);
+      this.mixedTop = 0;
+    }
+    const fuse = pending && len === 0;
+    const nSlots = this.slots(node, lo, hi, d + len, fuse);
+    if (fuse) this.nodes.line[node] = this.bestOfFrames(this.nTouched);
+    if (nSlots > 0) this.split(node, lo, hi, d + len, nSlots);
+  }
+
+  /**
+   * How many frames from depth d every sample of idx[lo .. hi) has with the same functions as
+   * the first one's, each stack read in order; marks in `mixed` the depths where their lines
+   * differ.
+   */
+  private commonChain(lo: number, hi: number, d: number): number {
+    const { idx, frames, start, frameFunc, frameLine } = this;
+    const ref = idx[lo];
+    const rTop = start[ref + 1] - 1 - d;
+    let len = rTop - start[ref] + 1;
+    if (len > this.mixed.length) this.mixed = new Uint8Array(2 * len);
+    const mixed = this.mixed;
+    for (let j = lo + 1; j < hi && len > 0; j++) {
+      const i = idx[j];
+      const top = start[i + 1] - 1 - d;
+      const lim = Math.min(len, top - start[i] + 1);
+      let k = 0;
+      while (k < lim) {
+        const fa = frames[top - k];
+        const fb = frames[rTop - k];
+        if (fa !== fb) {
+          if (frameFunc[fa] !== frameFunc[fb]) break;
+          // Same function, another frame: another line, maybe.
+          if (frameLine[fa] !== frameLine[fb]) {
+            mixed[k] = 1;
+            if (k >= this.mixedTop) this.mixedTop = k + 1;
+          }
+        }
+        k++;
+      }
+      len = k;
+    }
+    return len;
+  }
+
+  /** The nodes of the common chain (see {@link commonChain}) under `node`; returns the last. */
+  private chainNodes(node: number, lo: number, hi: number, d: number, len: number): number {
+    const { frames, frameFunc, frameLine, nodes, mixed } = this;
+    const rTop = this.start[this.idx[lo] + 1] - 1 - d;
+    for (let k = 0; k < len; k++) {
+      const f = frames[rTop - k];
+      node = nodes.add(node, frameFunc[f], mixed[k] === 1 ? this.bestLine(lo, hi, d + k) : frameLine[f]);
+    }
+    return node;
+  }
+
+  /** The frames from depth d down of the single sample at entry j, under `node`. */
+  private chain(node: number, j: number, d: number): void {
+    const { frames, frameFunc, frameLine, nodes } = this;
+    const i = this.idx[j];
+    const bottom = this.start[i];
+    for (let p = this.start[i + 1] - 1 - d; p >= bottom; p--) {
+      const f = frames[p];
+      node = nodes.add(node, frameFunc[f], frameLine[f]);
+    }
+    this.leaf[i] = node;
+  }
+
+  /**
+   * Sorts node `node`'s samples idx[lo .. hi) into slots by the function of their frame at
+   * depth d (key[j]: the slot, -1 for a sample that ends there, at the node); returns the
+   * number of slots, each with its sample count, default-type sum and line.
+   */
+  private slots(node: number, lo: number, hi: number, d: number, lines: boolean): number {
+    const { idx, key, frames, start, value, frameFunc, frameLine, leaf } = this;
+    const { slotOf, slotFunc, slotCount, slotLine, slotMixed, slotSum, slotFirst } = this;
+    const { touched, frameSum, frameSeen } = this;
+    let nSlots = 0;
+    let nTouched = 0;
+    for (let j = lo; j < hi; j++) {
+      const i = idx[j];
+      const p = start[i + 1] - 1 - d;
+      const v = value[i];
+      if (lines) {
+        // The node's own frame (depth d - 1), for its line: see frameSums.
+        const g = frames[p + 1];
+        if (frameSeen[g] === 0) {
+          frameSeen[g] = 1;
+          touched[nTouched++] = g;
+        }
+        frameSum[g] += v;
+      }
+      if (p < start[i]) {
+        key[j] = -1;
+        leaf[i] = node;
+        continue;
+      }
+      const f = frames[p];
+      const fn = frameFunc[f];
+      let s = slotOf[fn];
+      if (s < 0) {
+        s = nSlots++;
+        slotOf[fn] = s;
+        slotFunc[s] = fn;
+        slotCount[s] = 0;
+        slotSum[s] = 0;
+        slotLine[s] = frameLine[f];
+        slotMixed[s] = 0;
+        slotFirst[s] = j;
+      } else {
+        // Without a branch: whether a line differs is a coin toss in a switch's callees.
+        slotMixed[s] |= +(slotLine[s] !== frameLine[f]);
+      }
+      slotCount[s]++;
+      slotSum[s] += v;
+      key[j] = s;
+    }
+    this.nTouched = nTouched;
+    return nSlots;
+  }
+
+  /**
+   * The children of node `node` from its slots: the samples are regrouped in the order of the
+   * children they go to, and the children pushed as tasks, the first last (so it is walked next).
+   */
+  private split(node: number, lo: number, hi: number, d: number, nSlots: number): void {
+    const { slotOf, slotFunc, slotCount, slotNext, sorted } = this;
+    for (let s = 0; s < nSlots; s++) {
+      sorted[s] = s;
+      slotOf[slotFunc[s]] = -1;
+    }
+    this.sortSlots(nSlots);
+    if (hi - lo === nSlots) {
+      // One sample per child (the last split above most leaves): each child is its sample's
+      // chain, made now in order, with no regrouping and no task.
+      const { nodes, slotLine, slotFirst } = this;
+      for (let k = 0; k < nSlots; k++) {
+        const s = sorted[k];
+        this.chain(nodes.add(node, slotFunc[s], slotLine[s]), slotFirst[s], d + 1);
+      }
+      return;
+    }
+    let w = lo;
+    for (let k = 0; k < nSlots; k++) {
+      const s = sorted[k];
+      slotNext[s] = w;
+      w += slotCount[s];
+    }
+    this.scatter(lo, hi, w);
+    this.pushChildren(node, d, nSlots);
+  }
+
+  /**
+   * Each entry of [lo, hi) that goes on to a child to where its slot's part has got to, in
+   * `tmp`; then [lo, w) copied back. By a loop: a `set` from a `subarray` makes an object per
+   * split, and they were a tenth of the walk's time.
+   */
+  private scatter(lo: number, hi: number, w: number): void {
+    const { idx, key, tmp, slotNext } = this;
+    for (let j = lo; j < hi; j++) {
+      const s = key[j];
+      if (s >= 0) tmp[slotNext[s]++] = idx[j];
+    }
+    for (let j = lo; j < w; j++) idx[j] = tmp[j];
+  }
+
+  private pushChildren(node: number, d: number, nSlots: number): void {
+    const { slotFunc, slotCount, slotLine, slotMixed, slotNext, sorted } = this;
+    if (this.nTasks + nSlots > this.tasks.length / 6) {
+      const q = new Int32Array(Math.max(this.tasks.length * 2, 6 * (this.nTasks + nSlots)));
+      q.set(this.tasks);
+      this.tasks = q;
+    }
+    const q = this.tasks;
+    for (let k = nSlots - 1; k >= 0; k--) {
+      const s = sorted[k];
+      const t = this.nTasks++ * 6;
+      // slotNext[s] is now the end of the slot's part.
+      q[t] = slotNext[s] - slotCount[s];
+      q[t + 1] = slotNext[s];
+      q[t + 2] = d + 1;
+      q[t + 3] = node;
+      q[t + 4] = slotFunc[s];
+      q[t + 5] = slotMixed[s] === 1 ? NO_LINE : slotLine[s];
+    }
+  }
+
+  /**
+   * Orders the split's slots: decreasing total, ties by function name then index, by a rank
+   * of the functions in that order, made on the first split (heap profiles have many equal
+   * totals, and string comparisons per tie would dominate).
+   */
+  private sortSlots(nSlots: number): void {
+    const { sorted, slotSum, slotFunc } = this;
+    if (nSlots === 1) return;
+    if (nSlots > 32) {
+      // Many children (a dispatcher; rare): the built-in sort.
+      const rank = this.ranks();
+      sorted.subarray(0, nSlots).sort((x, y) => slotSum[y] - slotSum[x] || rank[slotFunc[x]] - rank[slotFunc[y]]);
+      return;
+    }
+    // Few children (nearly all nodes): each slot's place is the number of slots that go before
+    // it, counted without a branch. An insertion sort's comparisons are coin tosses the
+    // processor mispredicts, and sorting was a quarter of the walk's time.
+    const rank = this.ranks();
+    const rk = this.slotRank;
+    for (let s = 0; s < nSlots; s++) rk[s] = rank[slotFunc[s]];
+    for (let a = 0; a < nSlots; a++) {
+      const sa = slotSum[a];
+      const ra = rk[a];
+      let place = 0;
+      for (let b = 0; b < nSlots; b++) place += +(slotSum[b] > sa) | (+(slotSum[b] === sa) & +(rk[b] < ra));
+      sorted[place] = a;
+    }
+  }
+
+  /** Each function's position in the order of (name, index). */
+  private ranks(): Int32Array {
+    if (!this.rank) {
+      const { functions } = this;
+      const byName = Int32Array.from(functions, (_, i) => i).sort((a, c) => {
+        const na = functions[a].name;
+        const nc = functions[c].name;
+        return na < nc ? -1 : na > nc ? 1 : a - c;
+      });
+      this.rank = new Int32Array(functions.length);
+      for (let i = 0; i < byName.length; i++) this.rank[byName[i]] = i;
+    }
+    return this.rank;
+  }
+
+  /** The line most of the value of idx[lo .. hi) ran at in their frames at depth d (ties to the lowest). */
+  private bestLine(lo: number, hi: number, d: number): number {
+    return this.bestOfFrames(this.frameSums(lo, hi, d));
+  }
+
+  /** The line with the largest sum of the `n` frames in `touched` (ties to the lowest), clearing their sums. */
+  private bestOfFrames(n: number): number {
+    const { touched, frameSum, frameSeen, frameLine } = this;
+    let best = 0;
+    let bestValue = -Infinity;
+    if (n <= LINE_SLOTS / 2) {
+      // Few frames (nearly always): their lines' sums in a small hash table.
+      const { lineKey, lineSum, lineUsed, usedSlots } = this;
+      let m = 0;
+      for (let k = 0; k < n; k++) {
+        const line = frameLine[touched[k]];
+        let h = Math.imul(line, 0x9e3779b1) >>> (32 - LINE_BITS);
+        while (lineUsed[h] === 1 && lineKey[h] !== line) h = (h + 1) & (LINE_SLOTS - 1);
+        if (lineUsed[h] === 0) {
+          lineUsed[h] = 1;
+          lineKey[h] = line;
+          lineSum[h] = 0;
+          usedSlots[m++] = h;
+        }
+        lineSum[h] += frameSum[touched[k]];
+      }
+      for (let k = 0; k < m; k++) {
+        const h = usedSlots[k];
+        lineUsed[h] = 0;
+        const v = lineSum[h];
+        if (v > bestValue || (v === bestValue && lineKey[h] < best)) {
+          best = lineKey[h];
+          bestValue = v;
+        }
+      }
+    } else {
+      // Many (a function that calls much from many lines): a map.
+      const sums = new Map<number, number>();
+      for (let k = 0; k < n; k++) sums.set(frameLine[touched[k]], (sums.get(frameLine[touched[k]]) ?? 0) + frameSum[touched[k]]);
+      for (const [line, v] of sums) {
+        if (v > bestValue || (v === bestValue && line < best)) {
+          best = line;
+          bestValue = v;
+        }
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      frameSum[touched[k]] = 0;
+      frameSeen[touched[k]] = 0;
+    }
+    return best;
+  }
+
+  /**
+   * The default type's sum per frame at depth d of idx[lo .. hi), in `frameSum` (the frames
+   * in `touched`; returns their count). Per frame rather than per line: an array lookup per
+   * sample, where a line's sum would be found by a search.
+   */
+  private frameSums(lo: number, hi: number, d: number): number {
+    const { idx, frames, start, value, touched, frameSum, frameSeen } = this;
+    let n = 0;
+    for (let j = lo; j < hi; j++) {
+      const i = idx[j];
+      const f = frames[start[i + 1] - 1 - d];
+      if (frameSeen[f] === 0) {
+        frameSeen[f] = 1;
+        touched[n++] = f;
+      }
+      frameSum[f] += value[i];
+    }
+    return n;
+  }
+}
