@@ -41,7 +41,12 @@ describe('flame view inside VS Code (message protocol, headless Chromium)', func
   let errors: string[];
   const profile = randomProfile({ nodes: 2000, seed: 11 });
   const posted = async (): Promise<FromWebview[]> => (await page.evaluate('window.__posted')) as FromWebview[];
+  /** What the page posted before it was sent a profile. */
+  let beforeLoad: FromWebview[];
+  const zoom = profile.tree.size[1] > 1 ? 2 : 1;
+  const loadState: FlameViewState = { sampleType: 0, zoom, search: 'cart', view: 'icicle', sort: { column: 'cum', descending: true } };
 
+  // The profile is loaded here, not by the first tests, so that any test also passes on its own (--grep).
   before(async () => {
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
@@ -52,22 +57,21 @@ describe('flame view inside VS Code (message protocol, headless Chromium)', func
     // VS Code sets the theme's colours as variables on <html> and its kind as a class on <body>.
     const html = `<!DOCTYPE html><html style="${DARK}"><head><meta charset="utf-8"><style>${css}</style></head><body class="vscode-dark"><div id="golab-flame"></div><script>${script.replace(/<\/script/gi, '<\\/script')}</script></body></html>`;
     await page.goto(`file://${writePage(html, 'vscode')}`);
+    await page.waitForFunction('window.__posted.length > 0');
+    beforeLoad = await posted();
+    await page.evaluate(`window.postMessage({ type: 'load', profile: ${JSON.stringify(encodeFlameProfile(profile))}, state: ${JSON.stringify(loadState)} }, '*')`);
+    await page.waitForSelector('canvas.flame-canvas');
   });
 
   after(async () => {
     await browser?.close();
   });
 
-  it('posts ready first', async () => {
-    await page.waitForFunction('window.__posted.length > 0');
-    assert.deepStrictEqual((await posted())[0], { type: 'ready' });
+  it('posts ready first', () => {
+    assert.deepStrictEqual(beforeLoad[0], { type: 'ready' });
   });
 
   it('loads a posted profile with the state of the load message', async () => {
-    const zoom = profile.tree.size[1] > 1 ? 2 : 1;
-    const state: FlameViewState = { sampleType: 0, zoom, search: 'cart', view: 'icicle', sort: { column: 'cum', descending: true } };
-    await page.evaluate(`window.postMessage({ type: 'load', profile: ${JSON.stringify(encodeFlameProfile(profile))}, state: ${JSON.stringify(state)} }, '*')`);
-    await page.waitForSelector('canvas.flame-canvas');
     assert.strictEqual(await page.inputValue('#golab-search'), 'cart');
     assert.strictEqual(await page.getAttribute('button.view-button:text("Icicle")', 'aria-pressed'), 'true');
     assert.strictEqual(await page.inputValue('#golab-sample-type'), '0');
