@@ -191,7 +191,7 @@ export class Walk {
     }
     const len = this.commonChain(lo, hi, d);
     if (len > 0) {
-      if (pending) this.nodes.line[node] = this.bestLine(lo, hi, d - 1);
+      if (pending) this.nodes.line[node] = Math.max(0, this.bestLine(lo, hi, d - 1));
       node = this.chainNodes(node, lo, hi, d, len);
     }
     if (this.mixedTop > 0) {
@@ -201,7 +201,7 @@ export class Walk {
     }
     const fuse = pending && len === 0;
     const nSlots = this.slots(node, lo, hi, d + len, fuse);
-    if (fuse) this.nodes.line[node] = this.bestOfFrames(this.nTouched);
+    if (fuse) this.nodes.line[node] = Math.max(0, this.bestOfFrames(this.nTouched));
     if (nSlots > 0) this.split(node, lo, hi, d + len, nSlots);
   }
 
