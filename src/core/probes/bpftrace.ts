@@ -216,7 +216,7 @@ export class BpftraceReader {
   readonly exited = new Promise<number | null>((resolve) => (this.resolveExited = resolve));
 
   constructor(names: readonly string[]) {
-    this.acc = new StatsAccumulator(names, [], undefined, performance.now());
+    this.acc = new StatsAccumulator(names, [], performance.now());
     // Not an unhandled rejection when nobody waits for the attach any more.
     this.attached.catch(() => undefined);
   }

@@ -234,7 +234,6 @@ export class ProbeSession extends ProbeRunBase {
       fs.mkdirSync(instance);
       // The default per-CPU clock is not comparable across CPUs; a goroutine may return on another one.
       fs.writeFileSync(path.join(instance, 'trace_clock'), 'mono');
-      fs.writeFileSync(path.join(instance, 'options', 'record-tgid'), '1');
       fs.writeFileSync(path.join(instance, 'buffer_size_kb'), '16384');
     } catch (e) {
       undo();
@@ -245,7 +244,6 @@ export class ProbeSession extends ProbeRunBase {
     const acc = new StatsAccumulator(
       targets.map((t) => t.name),
       points,
-      undefined,
       performance.now(),
     );
     let child: ChildProcess | undefined;
@@ -268,7 +266,6 @@ export class ProbeSession extends ProbeRunBase {
       undo();
       throw e instanceof ProbeError ? e : new ProbeError(`cannot start probing: ${e instanceof Error ? e.message : String(e)}`, 'target');
     }
-    acc.pid = pid;
     // `cat` in its own process group: a blocking read of trace_pipe cannot be cancelled from Node's thread pool.
     const reader = spawn('cat', [path.join(instance, 'trace_pipe')], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     const session = new ProbeSession(tracefs, group, defined, acc, reader, targets, misses, pid, child);
