@@ -1,7 +1,8 @@
 /**
  * Entry of the flame view bundle (dist/webview/flame.js). Two ways to start: in a VS Code
  * webview (acquireVsCodeApi exists) the profile comes in a `load` message; in the standalone
- * page the CLI writes, it is embedded as JSON in <script id="golab-profile">.
+ * page the CLI writes, it is embedded as JSON in <script id="golab-profile">, and the view
+ * state is kept in the page's address.
  */
 import type { FlameViewState, FromWebview, ToWebview } from '../../shared/flame';
 import { decodeFlameProfile } from '../../shared/flameCodec';
@@ -51,8 +52,25 @@ function startInVsCode(api: VsCodeApi, root: HTMLElement): void {
   api.postMessage({ type: 'ready' });
 }
 
+/**
+ * The view state in the page's address (`#` + JSON), where the standalone page keeps it: a
+ * reload comes back to the same view, and a copied link opens it. Undefined when there is
+ * none or it is not JSON; restoring checks the rest against the profile.
+ */
+function stateInAddress(): unknown {
+  if (location.hash.length < 2) return undefined;
+  try {
+    return JSON.parse(decodeURIComponent(location.hash.slice(1))) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function startStandalone(root: HTMLElement): void {
-  const app = new FlameApp(root, {});
+  const app = new FlameApp(root, {
+    // replaceState: a view change is not a step of the browser's history.
+    saveState: (state) => history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(state))}`),
+  });
   const script = document.getElementById('golab-profile');
   if (!script) {
     app.showError('This page has no embedded profile (no <script id="golab-profile">).');
@@ -62,7 +80,7 @@ function startStandalone(root: HTMLElement): void {
     performance.mark('golab-flame-start');
     const profile = decodeFlameProfile(JSON.parse(script.textContent ?? '') as unknown);
     performance.mark('golab-flame-decoded');
-    app.load(profile);
+    app.load(profile, stateInAddress());
   } catch (e) {
     app.showError(`The embedded profile could not be read: ${errorText(e)}`);
   }

@@ -113,6 +113,51 @@ describe('flame view in headless Chromium (standalone page)', function () {
     await page.click('button.view-button:text("Icicle")');
   });
 
+  it('keeps its view in the address: a reload, or the link opened anew, restores it', async () => {
+    await page.click('button.view-button:text("Icicle")');
+    await page.fill('#golab-search', 'cart');
+    const box = await page.locator('canvas.flame-canvas').first().boundingBox();
+    assert.ok(box);
+    // Icicle: row 1 holds the root's children.
+    await page.mouse.click(box.x + 5, box.y + ROW_HEIGHT * 1.5);
+    await page.waitForSelector('nav.breadcrumbs button.crumb[aria-current="location"]');
+    const crumbs = await page.locator('nav.breadcrumbs button.crumb').allTextContents();
+    // Saved in batches: wait for the address to carry all three.
+    await page.waitForURL((u) => {
+      try {
+        const st = JSON.parse(decodeURIComponent(u.hash.slice(1))) as { zoom?: number; search?: string; view?: string };
+        return (st.zoom ?? 0) > 0 && st.search === 'cart' && st.view === 'icicle';
+      } catch {
+        return false;
+      }
+    });
+    const url = page.url();
+    const check = async (p: Page): Promise<void> => {
+      await p.waitForSelector('nav.breadcrumbs button.crumb[aria-current="location"]');
+      assert.strictEqual(await p.inputValue('#golab-search'), 'cart');
+      assert.strictEqual(await p.getAttribute('button.view-button:text("Icicle")', 'aria-pressed'), 'true');
+      assert.deepStrictEqual(await p.locator('nav.breadcrumbs button.crumb').allTextContents(), crumbs);
+    };
+    await page.reload();
+    await check(page);
+    const other = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errs = collectErrors(other);
+    await other.goto(url);
+    await check(other);
+    // An address that is not a state opens the default view, with no error.
+    // (A new document: a change of the fragment alone would not reload the page.)
+    await other.goto('about:blank');
+    await other.goto(url.replace(/#.*/, '#not-json'));
+    await other.waitForSelector('canvas.flame-canvas');
+    assert.strictEqual(await other.isVisible('nav.breadcrumbs'), false);
+    assert.strictEqual(await other.inputValue('#golab-search'), '');
+    assert.deepStrictEqual(errs, []);
+    await other.close();
+    await page.keyboard.press('Escape');
+    await page.fill('#golab-search', '');
+    await page.click('button.view-button:text("Flame")');
+  });
+
   it('logged no console error', () => {
     assert.deepStrictEqual(errors, []);
   });
