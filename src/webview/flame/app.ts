@@ -39,6 +39,8 @@ export class FlameApp {
   private palette: Palette | undefined;
   private matches: Uint8Array | undefined;
   private topCache: { type: number; rows: TopRow[] } | undefined;
+  /** Rows of the top table shown: TOP_ROWS more each time "Show more" is pressed. */
+  private topLimit = TOP_ROWS;
   private saveTimer = 0;
   private firstRender = true;
 
@@ -178,6 +180,7 @@ export class FlameApp {
     this.state = saved === undefined ? initialState(profile) : restoreState(saved, profile);
     this.colors = functionColors(profile.functions.map((f) => f.name));
     this.topCache = undefined;
+    this.topLimit = TOP_ROWS;
     this.errorPanel.hidden = true;
     this.shell.hidden = false;
     this.titleEl.textContent = profile.baseTitle ? `${profile.title} vs ${profile.baseTitle}` : profile.title;
@@ -484,7 +487,7 @@ export class FlameApp {
     };
     const thead = el('thead', {}, el('tr', {}, header('flat', 'Flat'), el('th', { textContent: 'Flat %' }), header('cum', 'Cum'), el('th', { textContent: 'Cum %' }), header('name', 'Function')));
     const tbody = el('tbody');
-    const shown = rows.slice(0, TOP_ROWS);
+    const shown = rows.slice(0, this.topLimit);
     for (const r of shown) {
       const fn = p.functions[r.func];
       const b = el('button', { type: 'button', className: 'fn', textContent: fn.name });
@@ -505,8 +508,20 @@ export class FlameApp {
     }
     const table = el('table', { className: 'top-table' }, thead, tbody);
     table.setAttribute('aria-label', 'Top functions');
-    const note = rows.length > TOP_ROWS ? el('p', { className: 'note', textContent: `Showing the top ${TOP_ROWS} of ${rows.length} functions.` }) : '';
-    this.topSection.replaceChildren(table, note);
+    this.topSection.replaceChildren(table, this.topMore(shown.length, rows.length));
+  }
+
+  /** Below a table that shows `shown` of `total` rows: how many, and a button that shows more. */
+  private topMore(shown: number, total: number): HTMLElement | string {
+    if (shown >= total) return '';
+    const more = el('button', { type: 'button', className: 'show-more', textContent: `Show ${Math.min(TOP_ROWS, total - shown)} more` });
+    more.addEventListener('click', () => {
+      this.topLimit += TOP_ROWS;
+      this.showTop();
+      // Keyboard users go on from the first row added, not from the top of the page.
+      (this.topSection.querySelectorAll('tbody button.fn')[shown] as HTMLButtonElement | undefined)?.focus();
+    });
+    return el('p', { className: 'note' }, `Showing the top ${shown} of ${total} functions. `, more);
   }
 
   private onGlobalKey(e: KeyboardEvent): void {

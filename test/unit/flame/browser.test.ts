@@ -158,6 +158,33 @@ describe('flame view in headless Chromium (standalone page)', function () {
     await page.click('button.view-button:text("Flame")');
   });
 
+  it('shows the top table 500 rows at a time, "Show more" adding the next ones and focusing the first', async () => {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errs = collectErrors(p);
+    await p.goto(`file://${writePage(randomProfile({ nodes: 8000, seed: 9, functions: 1200 }), 'many')}`);
+    await p.waitForSelector('canvas.flame-canvas');
+    await p.click('button.view-button:text("Top")');
+    await p.waitForSelector('table.top-table tbody tr');
+    const note = (await p.textContent('p.note')) ?? '';
+    const m = /Showing the top 500 of (\d+) functions/.exec(note);
+    assert.ok(m, note);
+    const total = Number(m[1]);
+    assert.ok(total > 1000, `${total} functions`);
+    const rows = () => p.locator('table.top-table tbody tr').count();
+    assert.strictEqual(await rows(), 500);
+    await p.click('button.show-more');
+    assert.strictEqual(await rows(), 1000);
+    // Focus moved to the first row added.
+    const focused = await p.evaluate('document.activeElement.textContent');
+    assert.strictEqual(focused, await p.locator('table.top-table tbody tr >> nth=500').locator('button.fn').textContent());
+    assert.strictEqual(await p.textContent('button.show-more'), `Show ${Math.min(500, total - 1000)} more`);
+    await p.click('button.show-more');
+    assert.strictEqual(await rows(), Math.min(total, 1500));
+    if (total <= 1500) assert.strictEqual(await p.locator('button.show-more').count(), 0);
+    assert.deepStrictEqual(errs, []);
+    await p.close();
+  });
+
   it('logged no console error', () => {
     assert.deepStrictEqual(errors, []);
   });
