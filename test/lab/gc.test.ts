@@ -57,8 +57,10 @@ describe('GC sweep in the lab (real dockerd)', function () {
     const [c] = r.configs;
     assert.strictEqual(c.ooms, 1, JSON.stringify(c.runs));
     assert.strictEqual(c.runs[0].oomKilled, true);
-    // The cgroup's high-water mark is the limit itself when the OOM killer struck.
-    assert.ok(c.runs[0].peakBytes! >= 120 * MiB && c.runs[0].peakBytes! <= 128 * MiB, String(c.runs[0].peakBytes));
+    // The cgroup's high-water mark is about the limit when the OOM killer struck: at most a
+    // little above it, as the kernel charges a page past memory.max before it reclaims or
+    // kills (134221824, the limit and a page, was seen under CI load).
+    assert.ok(c.runs[0].peakBytes! >= 120 * MiB && c.runs[0].peakBytes! <= 129 * MiB, String(c.runs[0].peakBytes));
     assert.deepStrictEqual(c.stats, {});
     assert.strictEqual(r.recommendation.kind, 'needs-memory');
     assert.match(r.recommendation.reason, /container needs more memory/);
