@@ -9,13 +9,7 @@
 import type { FlameTree } from '../../shared/flame';
 import { type Profile, stackLocations } from './decode';
 import { depthsAndSizes } from './treeBuilder';
-import { Nodes, Walk, type WalkData } from './walk';
-
-function grown(a: Int32Array, min: number): Int32Array {
-  const b = new Int32Array(Math.max(min, a.length * 2));
-  b.set(a);
-  return b;
-}
+import { grown, Nodes, Walk } from './walk';
 
 /** Every BOUNDS_STRIDE-th sample is compared with its predecessor to estimate {@link bounds}. */
 const BOUNDS_STRIDE = 8;
@@ -126,10 +120,10 @@ function sampleOrder(p: Profile, varying: Int32Array): Int32Array | undefined {
 }
 
 /**
- * The samples' stacks as frames, leaf first, and their default type's values, in the walk's order (`order`: the
- * profile's sample at each place, none when the same): stack i
- * is frames[start[i] .. start[i + 1]), frame x of function func[x] at line line[x]. Frame x
- * < the location count is its location's innermost frame, so that a stack of locations that
+ * The samples' stacks as frames, leaf first, and their default type's values, in the walk's
+ * order (`order`: the profile's sample at each place, none when the same): stack i is
+ * frames[start[i] .. start[i + 1]), frame x of function func[x] at line line[x]. Frame x <
+ * the location count is its location's innermost frame, so that a stack of locations that
  * have one frame each (nearly all) is its own frame stack; a location's other (inlined-into)
  * frames have numbers past that, outermost last.
  */
@@ -236,22 +230,16 @@ export function buildFlameTree(profile: Profile): FlameTree {
   const { maxNodes, varying } = bounds(profile);
   const order = sampleOrder(profile, varying);
   const stacks = frameStacks(profile, order);
-  const data = walkData(profile, stacks);
   // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
-  const { parent, func, line } = new Walk(data, new Nodes(Math.min(maxNodes, 1 << 24))).run().trimmed();
+  const walk = new Walk({ ...stacks, functions: profile.functions }, new Nodes(Math.min(maxNodes, 1 << 24)));
+  const { parent, func, line } = walk.run().trimmed();
   const n = parent.length;
   const depth = new Int32Array(n);
   const size = new Int32Array(n);
   depthsAndSizes(parent, depth, size);
   const total = Array.from({ length: profile.sampleTypes.length }, () => new Float64Array(n));
-  sumValues(profile.values, stacks.order, data.leaf, parent, total);
+  sumValues(profile.values, stacks.order, walk.leaf, parent, total);
   return { parent, func, line, depth, size, total };
-}
-
-/** What the walk reads: the stacks and values in its order. */
-function walkData(profile: Profile, stacks: Stacks): WalkData {
-  const { frames, start, value, func, line } = stacks;
-  return { frames, start, value, func, line, functions: profile.functions, leaf: new Int32Array(profile.sampleCount) };
 }
 
 function defaultValues(p: Profile): Float64Array {

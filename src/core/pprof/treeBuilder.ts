@@ -1,8 +1,8 @@
 /**
- * Building blocks of every call tree here (flame graph, sandwich callers/callees): a hash map
- * keyed by a pair of int32 without allocating, the layout steps both trees' builders share
- * (children lists, preorder, depths and sizes), and a builder that grows a tree by
- * (parent, function) and lays it out as a {@link FlameTree}.
+ * Building blocks of the call trees here: a hash map keyed by a pair of int32 without
+ * allocating, each node's depth and subtree size from a preorder tree (the flame tree's walk
+ * and the builder below both end with it), and a builder that grows a tree by (parent,
+ * function) and lays it out as a {@link FlameTree} (the sandwich callers/callees).
  */
 import type { FlameFunction, FlameTree } from '../../shared/flame';
 

@@ -26,12 +26,11 @@ export interface WalkData {
   line: Int32Array;
   /** The profile's functions: their names break ties between children. */
   functions: readonly FlameFunction[];
-  /** Per sample: the node it ended at (filled by the walk). */
-  leaf: Int32Array;
 }
 
-function grown(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
+/** `a` copied into an array twice its size, or `min` if that is more. */
+export function grown(a: Int32Array, min = 0): Int32Array {
+  const b = new Int32Array(Math.max(min, a.length * 2));
   b.set(a);
   return b;
 }
@@ -80,7 +79,8 @@ export class Walk {
   private rank: Int32Array | undefined;
   private readonly start: Int32Array;
   private readonly value: Float64Array;
-  private readonly leaf: Int32Array;
+  /** Per sample: the node it ended at, once the walk has run. */
+  readonly leaf: Int32Array;
   /**
    * The samples, by index in the walk's order: the samples that pass through a node are a
    * range of it. Within a range they stay in increasing order (splits are stable), so the
@@ -131,8 +131,8 @@ export class Walk {
     this.functions = data.functions;
     this.start = data.start;
     this.value = data.value;
-    this.leaf = data.leaf;
-    const m = data.leaf.length;
+    const m = data.start.length - 1;
+    this.leaf = new Int32Array(m);
     this.idx = new Int32Array(m);
     for (let i = 0; i < m; i++) this.idx[i] = i;
     this.key = new Int32Array(m);
