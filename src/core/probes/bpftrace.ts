@@ -74,6 +74,7 @@ export const READY = 'golab-ready';
  * the clock of Node's process.hrtime): says when that count print was made.
  */
 export const TICK = 'golab-tick';
+const TICK_LINE = new RegExp(`^${TICK} (\\d+)\n?$`);
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -137,7 +138,7 @@ export function parseBpftraceLine(line: string): BpftraceEvent | undefined {
   switch (doc.type) {
     case 'printf': {
       if (data === `${READY}\n`) return { kind: 'ready' };
-      const tick = typeof data === 'string' ? new RegExp(`^${TICK} (\\d+)\n?$`).exec(data) : null;
+      const tick = typeof data === 'string' ? TICK_LINE.exec(data) : null;
       if (tick) return { kind: 'tick', ns: Number(tick[1]) };
       const m = typeof data === 'string' ? /^(\d+) (\d+)\n?$/.exec(data) : null;
       return m ? { kind: 'latency', fn: Number(m[1]), ns: Number(m[2]) } : undefined;
