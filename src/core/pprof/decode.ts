@@ -43,6 +43,12 @@ export interface Profile {
   /** Stack of sample s: location indices sampleLocs[sampleLocStart[s] .. sampleLocStart[s + 1]), leaf first. */
   sampleLocStart: Int32Array;
   /**
+   * Sample s's stack is sampleFrameStart[s + 1] - sampleFrameStart[s] frames long once its
+   * locations' inlined frames are expanded: more than its locations only where one of them
+   * has inlined frames (the same array as sampleLocStart when none has).
+   */
+  sampleFrameStart: Int32Array;
+  /**
    * A decoded profile with fewer than 2^16 locations keeps these as 2 bytes each and makes
    * this array on first read (its largest array: tens of millions of entries). Code that only
    * reads them uses {@link stackLocations}, which does not make it.
@@ -90,29 +96,194 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
   // Sample offsets are kept as int32.
   if (raw.length > 0x7fffffff) throw new ProfileFormatError('profile too large: more than 2 GB once decompressed');
   try {
-    return new Decoder(raw).decode();
+    const d = new Decoder(raw);
+    d.feed(raw.length, true);
+    return d.finish();
   } catch (e) {
-    if (e instanceof ProfileFormatError) throw e;
-    // pprof-format throws plain Errors (unknown wire type); anything else is also a bad input.
-    throw new ProfileFormatError(`not a pprof profile: ${(e as Error).message}`, { cause: e });
+    throw formatError(e);
   }
 }
 
-function gunzip(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  // The gzip trailer's last 4 bytes are the inflated size (mod 2^32): inflating into one
-  // chunk of that size spares zlib joining many small ones, a copy of the whole output. It
-  // is only a hint (a lie costs one large allocation, capped here; a short one, more chunks).
+/** Any error of the decoder as a {@link ProfileFormatError}. */
+function formatError(e: unknown): ProfileFormatError {
+  if (e instanceof ProfileFormatError) return e;
+  // pprof-format throws plain Errors (unknown wire type); anything else is also a bad input.
+  return new ProfileFormatError(`not a pprof profile: ${(e as Error).message}`, { cause: e });
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** The inflated size the gzip trailer's last 4 bytes give (mod 2^32): only a hint, a corrupt file can lie. */
+function gzipSizeHint(bytes: Uint8Array): number {
   const n = bytes.length;
-  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
-  const chunkSize = Math.max(1 << 16, Math.min(isize + 1, maxBytes + 1, 1 << 28));
+  return (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
+}
+
+function gunzip(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  // Inflating into one chunk of the size the trailer gives spares zlib joining many small
+  // ones, a copy of the whole output (a lie costs one large allocation, capped here; a
+  // short one, more chunks).
+  const chunkSize = Math.max(1 << 16, Math.min(gzipSizeHint(bytes) + 1, maxBytes + 1, 1 << 28));
   try {
     return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) throw new ProfileFormatError('truncated gzip stream', { cause: e });
-    if (err.code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger/i.test(err.message))
-      throw new ProfileFormatError(`profile too large: more than ${maxBytes} bytes once decompressed`, { cause: e });
-    throw new ProfileFormatError(`corrupt gzip stream: ${err.message}`, { cause: e });
+    throw gzipError(e, maxBytes);
+  }
+}
+
+function gzipError(e: unknown, maxBytes: number): ProfileFormatError {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) return new ProfileFormatError('truncated gzip stream', { cause: e });
+  if (err.code === 'ERR_BUFFER_TOO_LARGE' || /Cannot create a Buffer larger/i.test(err.message)) return tooLarge(maxBytes);
+  return new ProfileFormatError(`corrupt gzip stream: ${err.message}`, { cause: e });
+}
+
+function tooLarge(maxBytes: number): ProfileFormatError {
+  return new ProfileFormatError(`profile too large: more than ${maxBytes} bytes once decompressed`);
+}
+
+/** Inflated bytes per step of {@link decodeProfileAsync}: reading one overlaps inflating the next. */
+const STREAM_CHUNK = 1 << 18;
+
+/**
+ * {@link decodeProfile}, reading the profile while it is inflated: zlib inflates on a thread
+ * of its pool while the fields that have arrived are read here, so a Go profile (whose
+ * Samples are read as they come, see Decoder) costs about the longer of the two, not their
+ * sum. It yields to the event loop between chunks; an abort of `signal` stops it (the
+ * promise is then rejected with an Error named AbortError). Rejected with a
+ * {@link ProfileFormatError} on any bad input, as decodeProfile throws.
+ */
+export function decodeProfileAsync(
+  bytes: Uint8Array,
+  options: {
+    maxBytes?: number;
+    signal?: AbortSignal;
+    /** Inflated bytes per step (tests make it small, so that fields straddle steps). */
+    chunkSize?: number;
+  } = {},
+): Promise<Profile> {
+  const { signal } = options;
+  const maxBytes = Math.min(options.maxBytes ?? DEFAULT_MAX_BYTES, 0x7fffffff);
+  if (!isGzip(bytes) || bytes.length < 18) return new Promise((resolve) => resolve(decodeProfile(bytes, options)));
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(gzipSizeHint(bytes), maxBytes, 1 << 28)));
+    let avail = 0;
+    const decoder = new Decoder(buf);
+    let scheduled = false;
+    let ended = false;
+    let done = false;
+    const gz = zlib.createGunzip({ chunkSize: Math.max(64, options.chunkSize ?? STREAM_CHUNK) });
+    const settle = (): void => {
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      gz.destroy();
+    };
+    const fail = (e: Error): void => {
+      if (done) return;
+      settle();
+      reject(e);
+    };
+    const onAbort = (): void => {
+      const e = new Error('decoding the profile was cancelled');
+      e.name = 'AbortError';
+      fail(e);
+    };
+    // A bad profile is reported once the stream has ended: as by decodeProfile, a gzip
+    // error (truncated, corrupt, too large) is the one reported when there are both.
+    let badProfile: Error | undefined;
+    // Reads what has arrived, in a task of its own: the inflating of the next chunk, started
+    // when the 'data' callback returns, runs meanwhile.
+    const step = (): void => {
+      scheduled = false;
+      if (done) return;
+      try {
+        if (!ended) {
+          if (!badProfile) decoder.feed(avail, false);
+          return;
+        }
+        if (avail === 0) throw new ProfileFormatError('not a pprof profile: the gzip stream is empty');
+        if (badProfile) throw badProfile;
+        decoder.setBuffer(buf.subarray(0, avail));
+        decoder.feed(avail, true);
+        const profile = decoder.finish();
+        settle();
+        resolve(profile);
+      } catch (e) {
+        if (ended) fail(formatError(e));
+        else badProfile = formatError(e);
+      }
+    };
+    const schedule = (): void => {
+      if (scheduled || done) return;
+      scheduled = true;
+      setImmediate(step);
+    };
+    gz.on('data', (chunk: Buffer) => {
+      if (done) return;
+      if (avail + chunk.length > maxBytes) return fail(tooLarge(maxBytes));
+      if (avail + chunk.length > buf.length) {
+        // The trailer's size was short (or a lie): grow.
+        const b = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(2 * buf.length, avail + chunk.length)));
+        buf.copy(b, 0, 0, avail);
+        buf = b;
+        decoder.setBuffer(b);
+      }
+      chunk.copy(buf, avail);
+      avail += chunk.length;
+      schedule();
+    });
+    gz.on('end', () => {
+      ended = true;
+      schedule();
+    });
+    gz.on('error', (e) => fail(gzipError(e, maxBytes)));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort);
+    gz.end(bytes);
+  });
+}
+
+/**
+ * Whether the Profile field at `at` (tag, length, content) lies wholly before `avail`. A
+ * malformed header counts as whole: reading it then fails with the message it deserves.
+ */
+function wholeField(b: Uint8Array, at: number, avail: number): boolean {
+  let p = at;
+  if (p >= avail) return false;
+  const wire = b[p] & 7;
+  for (let k = 0; ; k++) {
+    if (p >= avail) return false;
+    if (b[p++] < 0x80) break;
+    if (k >= 9) return true;
+  }
+  switch (wire) {
+    case 0:
+      for (let k = 0; ; k++) {
+        if (p >= avail) return false;
+        if (b[p++] < 0x80) return true;
+        if (k >= 9) return true;
+      }
+    case 1:
+      return p + 8 <= avail;
+    case 5:
+      return p + 4 <= avail;
+    case 2: {
+      let len = 0;
+      let scale = 1;
+      for (let k = 0; ; k++) {
+        if (p >= avail) return false;
+        const x = b[p++];
+        len += (x & 0x7f) * scale;
+        scale *= 128;
+        if (x < 0x80) break;
+        if (k >= 9) return true;
+      }
+      return p + len <= avail;
+    }
+    default:
+      return true;
   }
 }
 
@@ -221,17 +392,43 @@ class IdIndex {
   }
 }
 
+/** Location id -> index, -1 when unknown. */
+interface LocationIds {
+  get(id: number): number;
+}
+
+/**
+ * Thrown while reading a Sample as it comes, when it names a location not yet seen: that
+ * Sample and the rest wait for the second pass (see {@link Decoder.feed}). One instance.
+ */
+const DEFERRED = new Error('sample deferred');
+
+/** Ids below this are looked up in an array while Samples are read as they come; above, in a Map. */
+const LIVE_LUT_MAX = 1 << 22;
+/** Room for this many Samples when the first is read as it comes (see Decoder.liveSample). */
+const LIVE_FIRST = 4096;
+
+/**
+ * Marks, in the id tables the Samples are read with, a location that has inlined frames
+ * (above its index): a Sample's ids OR-ed together then tell whether it has any.
+ */
+const INLINED = 1 << 30;
+const INDEX = INLINED - 1;
+
 /**
  * The dense id table of the locations, at least 2^14 long (padded with -1, no location) so
- * that every id of one or two varint bytes can be looked up without a bounds test; undefined
- * when the ids are too sparse for a table.
+ * that every id of one or two varint bytes can be looked up without a bounds test, each
+ * index marked {@link INLINED} if its location has inlined frames; undefined when the ids
+ * are too sparse for a table.
  */
-function shortIdTable(locIndex: IdIndex): Int32Array | undefined {
+function shortIdTable(locIndex: IdIndex, locExtra: Int32Array): Int32Array | undefined {
   const dense = locIndex.dense;
   if (dense.length === 0) return undefined;
-  if (dense.length >= 1 << 14) return dense;
-  const t = new Int32Array(1 << 14).fill(-1);
-  t.set(dense);
+  const t = new Int32Array(Math.max(dense.length, 1 << 14)).fill(-1);
+  for (let id = 0; id < dense.length; id++) {
+    const l = dense[id];
+    t[id] = l >= 0 && locExtra[l] > 0 ? l | INLINED : l;
+  }
   return t;
 }
 
@@ -255,16 +452,46 @@ class Decoder {
   private readonly locations: RawLocation[] = [];
   private readonly functions: { id: number; name: number; file: number; startLine: number }[] = [];
   /**
-   * Samples are read in two passes. The first walk of the Profile only notes where each
-   * Sample is (its tag and length, then a jump past it: reading every varint of it in both
-   * passes was a sixth of the decoding); the second, once the locations are known, reads
-   * them into arrays allocated once, ids already turned into location indices. The large arrays (ids,
-   * values) do not grow, are not copied, nor mapped again afterwards: at tens of millions of
-   * frames each of those is a pass over hundreds of megabytes.
+   * Samples are read as they come while every location they name came before them, as in
+   * Go's profiles (runtime/pprof writes each location just before the first Sample naming
+   * it): a profile streamed out of gzip is then read while the rest is still being inflated.
+   * From the first Sample that names a location not yet seen (or that comes before the
+   * sample types), the Samples are read in a second pass, once the locations are all known:
+   * the first walk of the Profile only notes where they are (their tag and length, then a
+   * jump past them: reading every varint of them in both passes was a sixth of the decoding).
+   * Either way the ids are turned into location indices as they are read, and the large
+   * arrays (ids, values) are not mapped again afterwards: at tens of millions of frames each
+   * of those is a pass over hundreds of megabytes.
    */
   private nSamples = 0;
-  /** Sum of the Samples' lengths: a bound on their location ids, at least a byte each. */
+  /** Sum of the Samples' lengths, and of those left for the second pass: bounds on their location ids, at least a byte each. */
   private sampleBytes = 0;
+  private deferredBytes = 0;
+  /** Whether Samples are still read as they come; how many were. */
+  private live = true;
+  private liveCount = 0;
+  /** Set while a Sample is read as it comes: an unknown location then defers it instead of failing. */
+  private reading = false;
+  /** Where the first Sample left for the second pass starts (its tag); -1 if none. */
+  private deferFrom = -1;
+  /** Where the first Sample starts, -1 before it. */
+  private firstSample = -1;
+  /** Location id -> index of the locations seen so far, for the Samples read as they come. */
+  private liveLut = new Int32Array(1 << 14).fill(-1);
+  private readonly liveBig = new Map<number, number>();
+  private readonly liveIds: LocationIds = {
+    get: (id: number): number => {
+      const l = id >= 0 && id < this.liveLut.length ? this.liveLut[id] : (this.liveBig.get(id) ?? -1);
+      return l < 0 ? -1 : l & INDEX;
+    },
+  };
+  /** Per location (by index, as they come): how many inlined frames it has past its first. */
+  private locExtra = new Int32Array(1024);
+  /** Per Sample: where its frames start once inlined frames are expanded; how many so far. */
+  private sampleFrameStart = new Int32Array(0);
+  private frameN = 0;
+  /** Set when an id read names a location with inlined frames (the Sample's frames are then counted). */
+  private inlinedSeen = false;
   private sampleLocStart = new Int32Array(0);
   /** Location indices of the samples: 2 bytes each when there are fewer than 2^16 locations (see {@link stackLocations}). */
   private sampleLocs: Int32Array | Uint16Array = new Int32Array(0);
@@ -280,7 +507,19 @@ class Decoder {
   private labelN = 0;
   private readonly text = new TextDecoder('utf-8');
 
-  constructor(private readonly buf: Uint8Array) {}
+  /**
+   * `buf` holds the profile's bytes as far as they have been fed; `expected` is how many
+   * there will be (a hint: it sizes the arrays of the Samples read as they come).
+   */
+  constructor(
+    private buf: Uint8Array,
+    private readonly expected = buf.length,
+  ) {}
+
+  /** The buffer, grown (its first bytes copied) by a streaming caller. */
+  setBuffer(buf: Uint8Array): void {
+    this.buf = buf;
+  }
 
   /**
    * A varint at pos as a number: exact up to 2^53, and int64 two's complement made negative
@@ -384,16 +623,23 @@ class Decoder {
     this.pos = save;
   }
 
-  decode(): Profile {
-    const end = this.buf.length;
+  /**
+   * Reads the Profile's fields in buf[pos .. avail) that are whole, leaving a field cut at
+   * `avail` for the next call, unless this is the `last` (then it is a truncated profile).
+   */
+  feed(avail: number, last: boolean): void {
+    const end = avail;
     while (this.pos < end) {
+      const at = this.pos;
+      if (!last && !wholeField(this.buf, at, end)) return;
       const tag = this.varint(end);
       const field = Math.floor(tag / 8);
       const wire = tag & 7;
       if (field === 0) throw new ProfileFormatError('not a pprof profile: field number 0');
       if (wire === 2) {
         const fieldEnd = this.lengthEnd(end);
-        this.lengthField(field, this.pos, fieldEnd);
+        if (field === 2) this.topSample(at, this.pos, fieldEnd);
+        else this.lengthField(field, this.pos, fieldEnd);
         this.pos = fieldEnd;
       } else if (wire === 0) {
         const v = this.varint(end);
@@ -418,7 +664,135 @@ class Decoder {
         this.skip(wire, end);
       }
     }
-    return this.finish();
+  }
+
+  /** A Sample at `at` (its tag), content [start, end): read now if it can be, else noted for the second pass. */
+  private topSample(at: number, start: number, end: number): void {
+    if (this.firstSample < 0) this.firstSample = at;
+    this.nSamples++;
+    this.sampleBytes += end - start;
+    if (this.live && this.liveSample(start, end)) return;
+    if (this.deferFrom < 0) this.deferFrom = at;
+    this.deferredBytes += end - start;
+  }
+
+  /** Reads the Sample in [start, end) now; false (nothing kept) if it names a location not yet seen. */
+  private liveSample(start: number, end: number): boolean {
+    const nTypes = this.sampleTypes.length;
+    if (nTypes === 0) return (this.live = false);
+    const s = this.liveCount;
+    if (s === 0) {
+      // Room for a few Samples; then for as many as the rest of the profile holds at their
+      // average size so far. (A larger first guess is not free: below glibc's threshold for
+      // mapping fresh pages, an array's memory is zeroed, so paid for, at allocation.)
+      this.sampleLocStart = new Int32Array(LIVE_FIRST + 1);
+      this.sampleFrameStart = new Int32Array(LIVE_FIRST + 1);
+      this.labelStart = new Int32Array(LIVE_FIRST + 1);
+      this.values = new Float64Array(LIVE_FIRST * nTypes);
+      this.allocLabels(LIVE_FIRST);
+      // Ids take a byte each at least: the profile's size bounds them (pages never written are never backed).
+      this.sampleLocs = this.locations.length <= 0x10000 ? new Uint16Array(this.expected) : new Int32Array(this.expected);
+    } else if (s + 1 === this.sampleLocStart.length || this.valueN + nTypes > this.values.length) {
+      const perSample = this.sampleBytes / (s + 1) + 2;
+      const more = Math.ceil((1.1 * Math.max(0, this.expected - end)) / perSample);
+      const n = Math.max(2 * s + 1, s + 1 + more);
+      this.growSamples(n, nTypes);
+      if (this.labelN > 0 && this.labelKey.length < Math.ceil((n * this.labelN) / s)) this.allocLabels(Math.ceil((n * this.labelN) / s));
+    }
+    if (this.locN + (end - start) > this.sampleLocs.length) this.growLocs(Math.max(2 * this.sampleLocs.length, this.locN + (end - start)));
+    const { locN, valueN, labelN } = this;
+    this.sampleLocStart[s] = locN;
+    this.sampleFrameStart[s] = this.frameN;
+    this.labelStart[s] = labelN;
+    this.reading = true;
+    try {
+      this.sample(start, end, this.liveLut, this.liveIds);
+      // Other values than types: more types may follow (then those read are read again).
+      if (this.valueN - valueN !== nTypes) throw DEFERRED;
+      this.countFrames(locN);
+    } catch (e) {
+      if (e !== DEFERRED) throw e;
+      this.inlinedSeen = false;
+      this.locN = locN;
+      this.valueN = valueN;
+      this.labelN = labelN;
+      this.live = false;
+      return false;
+    } finally {
+      this.reading = false;
+    }
+    this.liveCount++;
+    return true;
+  }
+
+  /** Adds the frames of the Sample whose ids start at `locN` (just read) to the count. */
+  private countFrames(locN: number): void {
+    let frames = this.locN - locN;
+    if (this.inlinedSeen) {
+      this.inlinedSeen = false;
+      const { sampleLocs, locExtra } = this;
+      for (let k = locN; k < this.locN; k++) frames += locExtra[sampleLocs[k]];
+    }
+    this.frameN += frames;
+  }
+
+  /** Room for `n` Samples in the per-sample arrays, those read kept. */
+  private growSamples(n: number, nTypes: number): void {
+    const grow = <T extends Int32Array | Float64Array>(a: T, len: number): T => {
+      if (a.length >= len) return a;
+      const b = new (a.constructor as new (n: number) => T)(len);
+      b.set(a);
+      return b;
+    };
+    this.sampleLocStart = grow(this.sampleLocStart, n + 1);
+    this.sampleFrameStart = grow(this.sampleFrameStart, n + 1);
+    this.labelStart = grow(this.labelStart, n + 1);
+    this.values = grow(this.values, n * nTypes);
+  }
+
+  /** Room for `n` location indices, widened to 4 bytes once there are more than 2^16 locations. */
+  private growLocs(n: number): void {
+    const wide = this.locations.length > 0x10000;
+    const b = wide || this.sampleLocs instanceof Int32Array ? new Int32Array(n) : new Uint16Array(n);
+    b.set(this.sampleLocs.subarray(0, this.locN));
+    this.sampleLocs = b;
+  }
+
+  /** A location seen, with `extra` inlined frames: the Samples read as they come may name it from now on. */
+  private liveLocation(id: number, extra: number): void {
+    const index = this.locations.length - 1;
+    if (index === this.locExtra.length) {
+      const t = new Int32Array(2 * index);
+      t.set(this.locExtra);
+      this.locExtra = t;
+    }
+    this.locExtra[index] = extra;
+    const marked = extra > 0 ? index | INLINED : index;
+    if (index === 0x10000 && this.sampleLocs instanceof Uint16Array && this.liveCount > 0) this.growLocs(this.sampleLocs.length);
+    if (id >= 0 && id < LIVE_LUT_MAX) {
+      if (id >= this.liveLut.length) {
+        const t = new Int32Array(Math.max(2 * this.liveLut.length, id + 1)).fill(-1);
+        t.set(this.liveLut);
+        this.liveLut = t;
+      }
+      // A duplicate id: the first one is kept here; the second pass refuses the profile.
+      if (this.liveLut[id] < 0) this.liveLut[id] = marked;
+    } else if (!this.liveBig.has(id)) {
+      this.liveBig.set(id, marked);
+    }
+  }
+
+  /** A sample type after Samples were read: they are read again, in the second pass, with the types all known. */
+  private restartSamples(): void {
+    if (this.firstSample < 0) return;
+    this.live = false;
+    this.liveCount = 0;
+    this.locN = 0;
+    this.frameN = 0;
+    this.valueN = 0;
+    this.labelN = 0;
+    this.deferFrom = this.firstSample;
+    this.deferredBytes = this.sampleBytes;
   }
 
   private lengthField(field: number, start: number, end: number): void {
@@ -428,15 +802,13 @@ class Decoder {
         this.checkMessage(start, end);
         const vt = PbValueType.decode(this.buf.subarray(start, end));
         const t = { type: num(vt.type), unit: num(vt.unit) };
-        if (field === 1) this.sampleTypes.push(t);
+        if (field === 1) {
+          this.restartSamples();
+          this.sampleTypes.push(t);
+        }
         else this.periodType = t;
         break;
       }
-      case 2:
-        // Checked field by field in the second pass (readSamples), which finds it again.
-        this.nSamples++;
-        this.sampleBytes += end - start;
-        break;
       case 4: {
         this.checkMessage(start, end);
         const loc = PbLocation.decode(this.buf.subarray(start, end));
@@ -445,6 +817,8 @@ class Decoder {
           address: num(loc.address),
           lines: loc.line.map((l) => ({ func: this.ids.intern(num(l.functionId)), line: num(l.line) })),
         });
+        const last = this.locations[this.locations.length - 1];
+        this.liveLocation(last.id, Math.max(0, last.lines.length - 1));
         break;
       }
       case 5: {
@@ -477,29 +851,36 @@ class Decoder {
    */
   private readSamples(locIndex: IdIndex, nTypes: number, nLocations: number): void {
     const n = this.nSamples;
+    const from = this.liveCount;
     const b = this.buf;
     const top = b.length;
-    const sampleLocStart = new Int32Array(n + 1);
-    const labelStart = new Int32Array(n + 1);
-    this.sampleLocStart = sampleLocStart;
-    this.labelStart = labelStart;
-    // The largest array of a profile (tens of millions of entries), written once and read by
-    // the flame tree three times: half the memory to fault in and to read when it can be.
-    // Every id takes at least one byte of its Sample, so the Samples' bytes bound the count
-    // (counting exactly would be a pass over all of them); the pages of the bound never
-    // written are never backed by memory either.
-    this.sampleLocs = nLocations <= 0x10000 ? new Uint16Array(this.sampleBytes) : new Int32Array(this.sampleBytes);
-    // Each sample must have exactly nTypes values (checked below): one more would be written
-    // past its share, but is refused before the next sample is read.
-    this.values = new Float64Array(n * nTypes);
-    // Go's heap profiles have one numeric label per sample, CPU profiles usually none: room
-    // for one a sample, grown when there are more (room never written costs no memory).
-    this.allocLabels(Math.max(16, n));
-    const lut = shortIdTable(locIndex);
+    if (from === 0) {
+      this.sampleLocStart = new Int32Array(n + 1);
+      this.sampleFrameStart = new Int32Array(n + 1);
+      this.labelStart = new Int32Array(n + 1);
+      // The largest array of a profile (tens of millions of entries), written once and read by
+      // the flame tree three times: half the memory to fault in and to read when it can be.
+      // Every id takes at least one byte of its Sample, so the Samples' bytes bound the count
+      // (counting exactly would be a pass over all of them); the pages of the bound never
+      // written are never backed by memory either.
+      this.sampleLocs = nLocations <= 0x10000 ? new Uint16Array(this.deferredBytes) : new Int32Array(this.deferredBytes);
+      // Each sample must have exactly nTypes values (checked below): one more would be written
+      // past its share, but is refused before the next sample is read.
+      this.values = new Float64Array(n * nTypes);
+      // Go's heap profiles have one numeric label per sample, CPU profiles usually none: room
+      // for one a sample, grown when there are more (room never written costs no memory).
+      this.allocLabels(Math.max(16, n));
+    } else if (from < n) {
+      // The rest after those read as they came.
+      if (n + 1 > this.sampleLocStart.length || n * nTypes > this.values.length) this.growSamples(n, nTypes);
+      if (this.locN + this.deferredBytes > this.sampleLocs.length) this.growLocs(this.locN + this.deferredBytes);
+    }
+    const { sampleLocStart, sampleFrameStart, labelStart } = this;
+    const lut = shortIdTable(locIndex, this.locExtra);
     // The Samples are found by walking the Profile again (its fields were all checked by the
     // first walk): cheaper than keeping their places, an array the size of the sample count.
-    let next = 0;
-    for (let s = 0; s < n; s++) {
+    let next = this.deferFrom;
+    for (let s = from; s < n; s++) {
       let p: number;
       let end: number;
       for (;;) {
@@ -514,14 +895,25 @@ class Decoder {
         next = this.pos;
       }
       next = end;
-      sampleLocStart[s] = this.locN;
+      const locN = this.locN;
+      sampleLocStart[s] = locN;
+      sampleFrameStart[s] = this.frameN;
       labelStart[s] = this.labelN;
       const valuesBefore = this.valueN;
       this.sample(p, end, lut, locIndex);
       if (this.valueN - valuesBefore !== nTypes) throw new ProfileFormatError(`corrupt profile: sample ${s} has ${this.valueN - valuesBefore} values for ${nTypes} sample types`);
+      this.countFrames(locN);
     }
     sampleLocStart[n] = this.locN;
+    sampleFrameStart[n] = this.frameN;
     labelStart[n] = this.labelN;
+    // No inlined frames: the frames are the locations.
+    if (this.frameN === this.locN) this.sampleFrameStart = this.sampleLocStart;
+    // Views at the exact length of the arrays sized by a guess for the Samples read as they came.
+    if (sampleLocStart.length > n + 1) this.sampleLocStart = sampleLocStart.subarray(0, n + 1);
+    if (this.sampleFrameStart.length > n + 1) this.sampleFrameStart = this.sampleFrameStart.subarray(0, n + 1);
+    if (labelStart.length > n + 1) this.labelStart = labelStart.subarray(0, n + 1);
+    if (this.values.length > n * nTypes) this.values = this.values.subarray(0, n * nTypes);
     // A view of the ids read, not a copy: the rest of the bound was never written, so it
     // was never backed by memory either (a copy would touch and move every id once more).
     if (this.locN < this.sampleLocs.length) this.sampleLocs = this.sampleLocs.subarray(0, this.locN);
@@ -540,7 +932,7 @@ class Decoder {
    * after a few thousand calls, where the loop over the Samples would wait for on-stack
    * replacement, and a deoptimization (a path first met late) costs only this method.
    */
-  private sample(p: number, end: number, lut: Int32Array | undefined, locIndex: IdIndex): void {
+  private sample(p: number, end: number, lut: Int32Array | undefined, locIndex: LocationIds): void {
     const b = this.buf;
     while (p < end) {
       const tag = b[p];
@@ -560,7 +952,7 @@ class Decoder {
   }
 
   /** One field of a Sample at p, any field number and wire type; returns the position after it. */
-  private sampleField(p: number, end: number, locIndex: IdIndex): number {
+  private sampleField(p: number, end: number, locIndex: LocationIds): number {
     this.pos = p;
     const tag = this.varint(end);
     const field = tag >>> 3;
@@ -572,7 +964,11 @@ class Decoder {
       }
       if (wire !== 0) throw new ProfileFormatError(`corrupt profile: invalid wire type ${wire} in a sample`);
       const v = this.varint(end);
-      if (field === 1) this.sampleLocs[this.locN++] = this.location(locIndex, this.ids.intern(v));
+      if (field === 1) {
+        const l = this.location(locIndex, this.ids.intern(v));
+        this.sampleLocs[this.locN++] = l;
+        if (this.locExtra[l] > 0) this.inlinedSeen = true;
+      }
       else this.values[this.valueN++] = v;
     } else if (field === 3 && wire === 2) {
       const e = this.lengthEnd(end);
@@ -583,9 +979,12 @@ class Decoder {
     return this.pos;
   }
 
-  private location(locIndex: IdIndex, id: number): number {
+  private location(locIndex: LocationIds, id: number): number {
     const l = locIndex.get(id);
-    if (l < 0) throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${id}`);
+    if (l < 0) {
+      if (this.reading) throw DEFERRED;
+      throw new ProfileFormatError(`corrupt profile: a sample refers to unknown location ${id}`);
+    }
     return l;
   }
 
@@ -595,7 +994,7 @@ class Decoder {
    * is one, without a branch on their length: it changes from one id to the next with no
    * pattern a branch predictor could learn.
    */
-  private packedIds(p: number, e: number, lut: Int32Array | undefined, locIndex: IdIndex): number {
+  private packedIds(p: number, e: number, lut: Int32Array | undefined, locIndex: LocationIds): number {
     const b = this.buf;
     const out = this.sampleLocs;
     const start = p;
@@ -611,14 +1010,14 @@ class Decoder {
           if ((more & (b1 >>> 7)) !== 0) break; // a third byte: the general varint below
           const l = lut[(b0 & 0x7f) | ((b1 & -more) << 7)];
           bad |= l;
-          out[n++] = l;
+          out[n++] = l & INDEX;
           p += 1 + more;
         }
         // The field's last byte, an id of its own when the loop above stopped just before it.
         if (p + 1 === e && b[p] < 0x80) {
           const l = lut[b[p]];
           bad |= l;
-          out[n++] = l;
+          out[n++] = l & INDEX;
           p++;
         }
       }
@@ -626,15 +1025,18 @@ class Decoder {
       if (p >= e) break;
       // A longer id, or ids too sparse for a table.
       this.pos = p;
-      out[n++] = this.location(locIndex, this.ids.intern(this.varint(e)));
+      const l = this.location(locIndex, this.ids.intern(this.varint(e)));
+      out[n++] = l;
+      if (this.locExtra[l] > 0) bad |= INLINED;
       p = this.pos;
     }
+    if ((bad & INLINED) !== 0) this.inlinedSeen = true;
     this.locN = n;
     return e;
   }
 
   /** Throws for the first unknown location id of the packed ids in [p, e), as it is named. */
-  private unknownId(p: number, e: number, locIndex: IdIndex): never {
+  private unknownId(p: number, e: number, locIndex: LocationIds): never {
     this.pos = p;
     while (this.pos < e) this.location(locIndex, this.ids.intern(this.varint(e)));
     throw new ProfileFormatError('corrupt profile: a sample refers to an unknown location');
@@ -709,7 +1111,7 @@ class Decoder {
     return this.strings[i];
   }
 
-  private finish(): Profile {
+  finish(): Profile {
     if (this.strings.length === 0 || this.strings[0] !== '') throw new ProfileFormatError('not a pprof profile: its string table does not start with the empty string');
     if (this.sampleTypes.length === 0) throw new ProfileFormatError('profile has no sample types');
     const sampleTypes = this.sampleTypes.map((t) => ({ type: this.str(t.type, 'a sample type'), unit: this.str(t.unit, 'a sample type') }));
@@ -772,6 +1174,7 @@ class Decoder {
       frameLine: frameLine.done(),
       sampleCount,
       sampleLocStart,
+      sampleFrameStart: this.sampleFrameStart,
       sampleLocs: new Int32Array(0),
       values: this.values,
       labelStart,

@@ -175,24 +175,17 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
-  const { sampleLocStart: locStart, values } = p;
+  const { sampleLocStart: locStart, sampleFrameStart: frameStart, values } = p;
   const locs = stackLocations(p);
-  const inlined = nFrames > extra.length;
-  // Frames per sample (a pass over the stacks only if some location has inlined frames), then where each goes.
+  // Where each sample goes, from its frame count (the decoder counted them, inlined ones included).
   const dest = new Int32Array(n);
-  if (inlined) {
-    for (let s = 0; s < n; s++) dest[s] = locStart[s + 1] - locStart[s] + extraFrames(locs, locStart[s], locStart[s + 1], extra);
-  } else {
-    for (let s = 0; s < n; s++) dest[s] = locStart[s + 1] - locStart[s];
-  }
   const start = new Int32Array(n + 1);
   let w = 0;
   for (let i = 0; i < n; i++) {
     const s = order ? order[i] : i;
-    const c = dest[s];
     dest[s] = i;
     start[i] = w;
-    w += c;
+    w += frameStart[s + 1] - frameStart[s];
   }
   start[n] = w;
   const frames = nFrames <= 0xffff ? new Uint16Array(w) : new Int32Array(w);
@@ -200,25 +193,21 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
   for (let s = 0; s < n; s++) {
     const i = dest[s];
     let o = start[i];
-    if (inlined) {
-      for (let k = locStart[s]; k < locStart[s + 1]; k++) {
+    const a = locStart[s];
+    const e = locStart[s + 1];
+    if (start[i + 1] - o === e - a) {
+      for (let k = a; k < e; k++) frames[o++] = locs[k];
+    } else {
+      // A location with inlined frames: they follow it, innermost first (the stack is leaf first).
+      for (let k = a; k < e; k++) {
         const l = locs[k];
         frames[o++] = l;
-        // Leaf first: the location's inlined-into frames follow it, innermost first.
         for (let j = 0; j < extra[l]; j++) frames[o++] = extraStart[l] + j;
       }
-    } else {
-      for (let k = locStart[s]; k < locStart[s + 1]; k++) frames[o++] = locs[k];
     }
     value[i] = values[s * nTypes + def];
   }
   return { frames, start, value };
-}
-
-function extraFrames(locs: Int32Array | Uint16Array, a: number, e: number, extra: Int32Array): number {
-  let c = 0;
-  for (let k = a; k < e; k++) c += extra[locs[k]];
-  return c;
 }
 
 /**

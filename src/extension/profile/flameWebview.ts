@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { decodeProfile, ProfileFormatError } from '../../core/pprof/decode';
+import { decodeProfileAsync, ProfileFormatError } from '../../core/pprof/decode';
 import { diffFlameProfiles } from '../../core/pprof/diff';
 import { buildFlameProfile } from '../../core/pprof/model';
 import { type FlameProfile, type FlameViewState, isFromWebview, type ToWebview } from '../../shared/flame';
@@ -29,27 +29,35 @@ export function flameHtml(webview: vscode.Webview, extension: vscode.Uri, title:
 /** Where a profile's recorded source paths are on this machine (the lab mounts the workspace at /workspace). */
 export type SourceMapper = (file: string) => string;
 
-/** Reads and models a profile file; a corrupt one gives a message for the panel instead. */
-export function loadFlameProfile(file: string, title: string, mapSource: SourceMapper): { profile: FlameProfile } | { error: string; detail?: string } {
+export type LoadedFlame = { profile: FlameProfile } | { error: string; detail?: string };
+
+/**
+ * Reads and models a profile file; a corrupt one gives a message for the panel instead. The
+ * file is read and decoded without blocking the extension host (the decoding reads the
+ * profile while it is inflated); `signal` stops it.
+ */
+export async function loadFlameProfile(file: string, title: string, mapSource: SourceMapper, signal?: AbortSignal): Promise<LoadedFlame> {
   try {
-    const size = fs.statSync(file).size;
+    const size = (await fs.promises.stat(file)).size;
     if (size > MAX_PROFILE_BYTES) return { error: `${path.basename(file)} is ${(size / 1048576).toFixed(0)} MB, over the ${MAX_PROFILE_BYTES / 1048576} MB the viewer opens.` };
-    const profile = buildFlameProfile(decodeProfile(fs.readFileSync(file)), title);
+    const bytes = await fs.promises.readFile(file, { signal });
+    const profile = buildFlameProfile(await decodeProfileAsync(bytes, signal ? { signal } : {}), title);
     for (const f of profile.functions) if (f.file) f.file = mapSource(f.file);
     return { profile };
   } catch (e) {
     if (e instanceof ProfileFormatError) return { error: `${path.basename(file)} is not a profile Go Lab can read: ${e.message}`, detail: file };
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') return { error: `${file} does not exist (any more).` };
+    if (err.name === 'AbortError') return { error: `Reading ${path.basename(file)} was cancelled.` };
     return { error: `Reading ${path.basename(file)} failed: ${err.message ?? String(e)}`, detail: file };
   }
 }
 
 /** A diff of two profile files, or the message of whichever failed. */
-export function loadFlameDiff(current: string, base: string, mapSource: SourceMapper): { profile: FlameProfile } | { error: string; detail?: string } {
-  const a = loadFlameProfile(current, path.basename(current), mapSource);
+export async function loadFlameDiff(current: string, base: string, mapSource: SourceMapper, signal?: AbortSignal): Promise<LoadedFlame> {
+  const a = await loadFlameProfile(current, path.basename(current), mapSource, signal);
   if ('error' in a) return a;
-  const b = loadFlameProfile(base, path.basename(base), mapSource);
+  const b = await loadFlameProfile(base, path.basename(base), mapSource, signal);
   if ('error' in b) return b;
   const diff = diffFlameProfiles(a.profile, b.profile);
   return { profile: { ...diff, title: `${a.profile.title} vs ${b.profile.title}`, baseTitle: b.profile.title } };
@@ -58,25 +66,30 @@ export function loadFlameDiff(current: string, base: string, mapSource: SourceMa
 /**
  * Connects a webview to a profile: posts it when the page says it is ready (and again after a
  * reload), opens sources on request, and remembers the view state for the serializer.
+ * Disposing it stops a load under way.
  */
 export function bindFlameWebview(
   webview: vscode.Webview,
-  load: () => { profile: FlameProfile } | { error: string; detail?: string },
+  load: (signal: AbortSignal) => Promise<LoadedFlame>,
   onState: (state: FlameViewState) => void,
   initialState?: FlameViewState,
   log?: vscode.LogOutputChannel,
 ): vscode.Disposable {
   let state = initialState;
-  let loaded: ReturnType<typeof load> | undefined;
+  let loading: Promise<LoadedFlame> | undefined;
+  let loaded: LoadedFlame | undefined;
+  const stop = new AbortController();
   const post = (m: ToWebview) => void webview.postMessage(m);
-  return webview.onDidReceiveMessage(async (raw: unknown) => {
+  const listener = webview.onDidReceiveMessage(async (raw: unknown) => {
     if (!isFromWebview(raw)) {
       log?.warn(`profile view: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
     switch (raw.type) {
       case 'ready': {
-        loaded ??= load();
+        loading ??= load(stop.signal);
+        loaded = await loading;
+        if (stop.signal.aborted) return;
         if ('error' in loaded) {
           post({ type: 'error', message: loaded.error, ...(loaded.detail ? { detail: loaded.detail } : {}) });
           return;
@@ -108,5 +121,9 @@ export function bindFlameWebview(
         return;
       }
     }
+  });
+  return new vscode.Disposable(() => {
+    stop.abort();
+    listener.dispose();
   });
 }

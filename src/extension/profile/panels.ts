@@ -70,7 +70,7 @@ export class ProfilePanels implements vscode.Disposable {
     webview.options = flameWebviewOptions(this.extension.extensionUri);
     panel.title = source.title;
     const map = sourceMapperFor(source.file);
-    const load = () => (source.base ? loadFlameDiff(source.file, source.base, map) : loadFlameProfile(source.file, source.title, map));
+    const load = (signal: AbortSignal) => (source.base ? loadFlameDiff(source.file, source.base, map, signal) : loadFlameProfile(source.file, source.title, map, signal));
     const initial: FlameViewState = {
       ...(source.view ?? { sampleType: -1, zoom: 0, search: '', view: 'flame' }),
       source: { file: source.file, title: source.title, ...(source.base ? { base: source.base } : {}) },

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { Function as PbFunction, Label, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
-import { decodeProfile, labelSummary, type Profile, ProfileFormatError, sampleLabels, stackLocations } from '../../../src/core/pprof/decode';
+import { decodeProfile, decodeProfileAsync, labelSummary, type Profile, ProfileFormatError, sampleLabels, stackLocations } from '../../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../../src/core/pprof/model';
 import { profilePath } from './support';
 
@@ -37,6 +37,21 @@ function decodesOrRefuses(bytes: Uint8Array, what: string): 'ok' | 'refused' {
     assert.ok(e.message.length > 10, `${what}: a message that says something`);
     return 'refused';
   }
+}
+
+/** Inputs that are not profiles, each with the message it must be refused with. */
+function notProfiles(): [Uint8Array, RegExp][] {
+  return [
+    [new Uint8Array(0), /not a pprof profile: the file is empty/],
+    [Buffer.from('hello, world: this is a text file\n'), /not a pprof profile: the file is neither gzip nor a protobuf Profile/],
+    [Buffer.from('--- mutex:\ncycles/second=1\n'), /neither gzip nor a protobuf Profile/],
+    [Uint8Array.from([0xff, 0x00, 0x13]), /neither gzip nor a protobuf Profile/],
+    [fs.readFileSync(profilePath('cpu')).subarray(0, 100), /^truncated gzip stream$/],
+    [Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), /gzip stream/],
+    [zlib.gzipSync(Buffer.alloc(0)), /the gzip stream is empty/],
+    [new PbProfile({ stringTable: new StringTable() }).encode(), /profile has no sample types/],
+    [zlib.gunzipSync(fs.readFileSync(profilePath('cpu'))).subarray(0, 300), /corrupt profile|not a pprof profile/],
+  ];
 }
 
 describe('pprof decoding', () => {
@@ -220,24 +235,49 @@ describe('pprof decoding', () => {
   });
 
   it('refuses inputs that are not profiles with a clear ProfileFormatError', () => {
-    const cases: [Uint8Array, RegExp][] = [
-      [new Uint8Array(0), /not a pprof profile: the file is empty/],
-      [Buffer.from('hello, world: this is a text file\n'), /not a pprof profile: the file is neither gzip nor a protobuf Profile/],
-      [Buffer.from('--- mutex:\ncycles/second=1\n'), /neither gzip nor a protobuf Profile/],
-      [Uint8Array.from([0xff, 0x00, 0x13]), /neither gzip nor a protobuf Profile/],
-      [fs.readFileSync(profilePath('cpu')).subarray(0, 100), /^truncated gzip stream$/],
-      [Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), /gzip stream/],
-      [zlib.gzipSync(Buffer.alloc(0)), /the gzip stream is empty/],
-      [new PbProfile({ stringTable: new StringTable() }).encode(), /profile has no sample types/],
-      [zlib.gunzipSync(fs.readFileSync(profilePath('cpu'))).subarray(0, 300), /corrupt profile|not a pprof profile/],
-    ];
-    for (const [bytes, want] of cases) {
+    for (const [bytes, want] of notProfiles()) {
       assert.throws(
         () => decodeProfile(bytes),
         (e: unknown) => e instanceof ProfileFormatError && want.test(e.message),
         `${Buffer.from(bytes.subarray(0, 16)).toString('hex')} -> ${want}`,
       );
     }
+  });
+
+  it('decodeProfileAsync refuses them alike, truncations and gzip bombs included, and stops when aborted', async function () {
+    this.timeout(60_000);
+    const refuses = async (bytes: Uint8Array, want: RegExp, what: string, options: { maxBytes?: number; chunkSize?: number } = {}): Promise<void> =>
+      assert.rejects(decodeProfileAsync(bytes, options), (e: unknown) => e instanceof ProfileFormatError && want.test(e.message), what);
+    for (const [bytes, want] of notProfiles()) await refuses(bytes, want, `${Buffer.from(bytes.subarray(0, 16)).toString('hex')} -> ${want}`);
+    await refuses(zlib.gzipSync(Buffer.alloc(4 << 20)), /too large/, 'a gzip bomb', { maxBytes: 1 << 20 });
+    // Cut anywhere, streamed in small chunks: refused, as decodeProfile refuses it.
+    for (const name of ['cpu', 'heap'] as const) {
+      const gz = fs.readFileSync(profilePath(name));
+      const raw = zlib.gunzipSync(gz);
+      for (let n = 1; n < raw.length; n += 13) {
+        const cut = zlib.gzipSync(raw.subarray(0, n));
+        let sync: unknown;
+        try {
+          decodeProfile(cut);
+        } catch (e) {
+          sync = e;
+        }
+        if (sync === undefined) {
+          assert.ok(await decodeProfileAsync(cut, { chunkSize: 100 }), `${name}[:${n}] decodes as decodeProfile decodes it`);
+          continue;
+        }
+        assert.ok(sync instanceof ProfileFormatError);
+        await refuses(cut, new RegExp(`^${sync.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), `${name}[:${n}]: ${sync.message}`, { chunkSize: 100 });
+      }
+      for (let n = 0; n < gz.length; n += 17) await refuses(gz.subarray(0, n), /gzip|not a pprof profile/, `${name}.pb.gz[:${n}]`);
+    }
+    // Aborted mid-stream, or before it starts.
+    const big = zlib.gzipSync(Buffer.concat(Array.from({ length: 200 }, () => zlib.gunzipSync(fs.readFileSync(profilePath('heap'))))));
+    const ac = new AbortController();
+    const pending = decodeProfileAsync(big, { signal: ac.signal, chunkSize: 256 });
+    setImmediate(() => ac.abort());
+    await assert.rejects(pending, (e: unknown) => e instanceof Error && e.name === 'AbortError');
+    await assert.rejects(decodeProfileAsync(big, { signal: AbortSignal.abort() }), (e: unknown) => e instanceof Error && e.name === 'AbortError');
   });
 
   it('refuses a gzip bomb past maxBytes', () => {

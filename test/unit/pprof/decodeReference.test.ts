@@ -1,15 +1,16 @@
 /**
- * Our hand-written Sample reader (two passes, ids resolved while reading) against the
- * pprof-format library: on every committed profile, on random profiles (labels, inlining,
- * unsymbolized locations, 64-bit ids, unpacked fields), the Profile must be the one built
- * from the library's decode in the obvious way; and inputs the library would half-read must
- * still be refused.
+ * Our hand-written Sample reader (Samples read as they come while their locations are known,
+ * else in a second pass; ids resolved while reading; sync or streamed out of gzip) against
+ * the pprof-format library: on every committed profile, on random profiles (labels,
+ * inlining, unsymbolized locations, 64-bit ids, unpacked fields) in the library's field
+ * order and in Go's, the Profile must be the one built from the library's decode in the
+ * obvious way; and inputs the library would half-read must still be refused.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { Function as PbFunction, Label, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
-import { decodeProfile, ProfileFormatError, type Profile } from '../../../src/core/pprof/decode';
+import { decodeProfile, decodeProfileAsync, ProfileFormatError, type Profile } from '../../../src/core/pprof/decode';
 import type { FlameFunction } from '../../../src/shared/flame';
 import { PROFILES, profilePath } from './support';
 
@@ -48,8 +49,16 @@ function viaLibrary(bytes: Uint8Array): Profile {
   const values: number[] = [];
   const labelStart = [0];
   const labels: Label[] = [];
+  // Frames per sample: its locations' frames, inlined ones included.
+  const sampleFrameStart = [0];
   for (const s of pb.sample) {
-    for (const id of s.locationId) sampleLocs.push(locIndex.get(n(id)) ?? -1);
+    let frames = sampleFrameStart[sampleFrameStart.length - 1];
+    for (const id of s.locationId) {
+      const l = locIndex.get(n(id)) ?? -1;
+      sampleLocs.push(l);
+      frames += l >= 0 ? locFrameStart[l + 1] - locFrameStart[l] : 1;
+    }
+    sampleFrameStart.push(frames);
     for (const v of s.value) values.push(n(v));
     labels.push(...s.label);
     sampleLocStart.push(sampleLocs.length);
@@ -71,6 +80,7 @@ function viaLibrary(bytes: Uint8Array): Profile {
     frameLine: Int32Array.from(frameLine),
     sampleCount: pb.sample.length,
     sampleLocStart: Int32Array.from(sampleLocStart),
+    sampleFrameStart: Int32Array.from(sampleFrameStart),
     sampleLocs: Int32Array.from(sampleLocs),
     values: Float64Array.from(values),
     labelStart: Int32Array.from(labelStart),
@@ -142,6 +152,71 @@ function randomProfile(seed: number): Uint8Array {
   return bytes;
 }
 
+/** The Profile's top-level fields as encoded (tag included), in order. */
+function topFields(raw: Uint8Array): { field: number; bytes: Uint8Array }[] {
+  const out: { field: number; bytes: Uint8Array }[] = [];
+  let p = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = raw[p++];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+    }
+  };
+  while (p < raw.length) {
+    const at = p;
+    const tag = varint();
+    const wire = tag % 8;
+    if (wire === 2) {
+      const len = varint();
+      p += len;
+    }
+    else if (wire === 0) varint();
+    else throw new Error(`wire type ${wire} at the top level`);
+    out.push({ field: Math.floor(tag / 8), bytes: raw.subarray(at, p) });
+  }
+  return out;
+}
+
+/**
+ * The same profile in Go's order (runtime/pprof's): the other fields first, then each Sample
+ * after the locations it names that have not come yet, then the locations no Sample names.
+ */
+function goOrder(raw: Uint8Array): Uint8Array {
+  const fields = topFields(raw);
+  const pb = PbProfile.decode(raw);
+  const locFields = fields.filter((f) => f.field === 4);
+  const sampleFields = fields.filter((f) => f.field === 2);
+  const locById = new Map(pb.location.map((l, i) => [String(l.id), locFields[i].bytes]));
+  const out = fields.filter((f) => f.field !== 2 && f.field !== 4).map((f) => f.bytes);
+  const sent = new Set<string>();
+  pb.sample.forEach((sample, i) => {
+    for (const id of sample.locationId) {
+      const loc = locById.get(String(id));
+      if (loc && !sent.has(String(id))) {
+        sent.add(String(id));
+        out.push(loc);
+      }
+    }
+    out.push(sampleFields[i].bytes);
+  });
+  for (const [id, loc] of locById) if (!sent.has(id)) out.push(loc);
+  return Buffer.concat(out);
+}
+
+/** `raw` with its k-th field of number `field` moved to the position after the j-th field of number `after` (or to the end). */
+function moveField(raw: Uint8Array, field: number, k: number, after?: { field: number; j: number }): Uint8Array {
+  const fields = topFields(raw);
+  const at = fields.findIndex((f, i) => f.field === field && fields.slice(0, i).filter((g) => g.field === field).length === k);
+  if (at < 0) return raw;
+  const [moved] = fields.splice(at, 1);
+  const to = after ? fields.findIndex((f, i) => f.field === after.field && fields.slice(0, i).filter((g) => g.field === after.field).length === after.j) : -1;
+  if (to < 0) fields.push(moved);
+  else fields.splice(to + 1, 0, moved);
+  return Buffer.concat(fields.map((f) => f.bytes));
+}
+
 describe('pprof decoding against pprof-format', () => {
   it('gives the same Profile as pprof-format on every committed profile, gzip and raw', () => {
     for (const name of PROFILES) {
@@ -158,6 +233,50 @@ describe('pprof decoding against pprof-format', () => {
       const bytes = randomProfile(seed);
       assert.deepStrictEqual(decodeProfile(bytes), viaLibrary(bytes), `seed ${seed}`);
       assert.deepStrictEqual(decodeProfile(zlib.gzipSync(bytes)), viaLibrary(bytes), `seed ${seed} gzip`);
+    }
+  });
+
+  it('reads Samples as they come in Go order, and from the first naming a location not yet seen, in a second pass', function () {
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 150; seed++) {
+      const go = goOrder(randomProfile(seed));
+      assert.deepStrictEqual(decodeProfile(go), viaLibrary(go), `seed ${seed} in Go order`);
+      // A location that comes only after Samples naming it: the rest wait for the second pass.
+      const late = moveField(go, 4, 1 + (seed % 5));
+      assert.deepStrictEqual(decodeProfile(late), viaLibrary(late), `seed ${seed}, a late location`);
+      // A sample type after the first Sample: those read are read again with all types known.
+      const lateType = moveField(go, 1, 0, { field: 2, j: seed % 3 });
+      assert.deepStrictEqual(decodeProfile(lateType), viaLibrary(lateType), `seed ${seed}, a late sample type`);
+    }
+  });
+
+  it('reads Samples as they come past 2^16 locations (the ids widened to 4 bytes while reading)', () => {
+    const st = new StringTable();
+    const fn = new PbFunction({ id: 1, name: st.dedup('main.f'), filename: st.dedup('/src/f.go') });
+    const nLocs = 70_000;
+    const locations = Array.from({ length: nLocs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: 1, line: 1 + (i % 1000) })] }));
+    // Each sample names a new location and an old one: indices past 2^16 come after 2^16 Samples were read.
+    const samples = Array.from({ length: nLocs }, (_, i) => new Sample({ locationId: [i + 1, 1 + ((i * 7919) % (i + 1))], value: [i] }));
+    const go = goOrder(new PbProfile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })], sample: samples, location: locations, function: [fn], stringTable: st }).encode());
+    const p = decodeProfile(go);
+    assert.deepStrictEqual(p, viaLibrary(go));
+    assert.strictEqual(p.sampleLocs[2 * (nLocs - 1)], nLocs - 1, 'the last location index, past 2^16, kept whole');
+  });
+
+  it('decodeProfileAsync, streaming out of gzip in chunks of any size, gives the Profile decodeProfile gives', async function () {
+    this.timeout(60_000);
+    for (const name of PROFILES) {
+      const gz = fs.readFileSync(profilePath(name));
+      const want = viaLibrary(gz);
+      for (const chunkSize of [64, 1000, 1 << 18]) assert.deepStrictEqual(await decodeProfileAsync(gz, { chunkSize }), want, `${name}, chunks of ${chunkSize}`);
+      assert.deepStrictEqual(await decodeProfileAsync(zlib.gunzipSync(gz)), want, `${name} raw`);
+    }
+    for (let seed = 1; seed <= 60; seed++) {
+      for (const bytes of [randomProfile(seed), goOrder(randomProfile(seed))]) {
+        const gz = zlib.gzipSync(bytes);
+        const want = viaLibrary(bytes);
+        assert.deepStrictEqual(await decodeProfileAsync(gz, { chunkSize: 64 + (seed % 7) * 97 }), want, `seed ${seed}`);
+      }
     }
   });
 

@@ -245,17 +245,19 @@ describe('pprof flame model against a naive reference', () => {
       const nTypes = p.sampleTypes.length;
       // The samples reversed, labels dropped (not part of the tree).
       const sampleLocStart = new Int32Array(n + 1);
+      const sampleFrameStart = new Int32Array(n + 1);
       const sampleLocs = new Int32Array(p.sampleLocs.length);
       const values = new Float64Array(p.values.length);
       let k = 0;
       for (let i = 0; i < n; i++) {
         const s = n - 1 - i;
         sampleLocStart[i] = k;
+        sampleFrameStart[i + 1] = sampleFrameStart[i] + p.sampleFrameStart[s + 1] - p.sampleFrameStart[s];
         for (let j = p.sampleLocStart[s]; j < p.sampleLocStart[s + 1]; j++) sampleLocs[k++] = p.sampleLocs[j];
         for (let t = 0; t < nTypes; t++) values[i * nTypes + t] = p.values[s * nTypes + t];
       }
       sampleLocStart[n] = k;
-      const reversed: Profile = { ...p, sampleLocStart, sampleLocs, values, labelStart: new Int32Array(n + 1) };
+      const reversed: Profile = { ...p, sampleLocStart, sampleFrameStart, sampleLocs, values, labelStart: new Int32Array(n + 1) };
       assert.deepStrictEqual(buildFlameProfile(reversed, 't').tree, buildFlameProfile(p, 't').tree, `seed ${seed}`);
     }
   });
