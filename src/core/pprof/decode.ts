@@ -631,7 +631,13 @@ class Decoder {
     const end = avail;
     while (this.pos < end) {
       const at = this.pos;
-      if (!last && !wholeField(this.buf, at, end)) return;
+      if (!last) {
+        // A Sample of less than 128 bytes (nearly all) is checked inline.
+        const b = this.buf;
+        if (b[at] === 0x12 && at + 1 < end && b[at + 1] < 0x80) {
+          if (at + 2 + b[at + 1] > end) return;
+        } else if (!wholeField(b, at, end)) return;
+      }
       const tag = this.varint(end);
       const field = Math.floor(tag / 8);
       const wire = tag & 7;
