@@ -9,7 +9,9 @@
  * Two shapes: `shared`, stacks with a common outer chain that branch near the leaves (what a
  * server's profile looks like), and `unique`, stacks that branch right below the root, so the
  * flame tree has a node for nearly every frame of every sample (the worst case for any tool).
- * Each measurement runs in a child process, so its peak RSS is its own.
+ * Each measurement runs in a child process, so its peak RSS is its own. Ours decodes as the
+ * extension and the CLI do (decodeProfileAsync: the file read while zlib inflates it on
+ * another thread), so "ours decode" is the time until the profile is decoded.
  *
  * Our decoder reads Samples by hand rather than with the pprof-format library (the issue asks
  * for the library unless a benchmark shows it is the bottleneck): a second table puts the
