@@ -923,13 +923,15 @@ class Decoder {
     // A view of the ids read, not a copy: the rest of the bound was never written, so it
     // was never backed by memory either (a copy would touch and move every id once more).
     if (this.locN < this.sampleLocs.length) this.sampleLocs = this.sampleLocs.subarray(0, this.locN);
-    // The label arrays are small (a copy costs little) and exact, each its own buffer.
-    if (this.labelN < this.labelKey.length) {
-      const k = this.labelN;
-      this.labelKey = this.labelKey.slice(0, k);
-      this.labelStr = this.labelStr.slice(0, k);
-      this.labelNum = this.labelNum.slice(0, k);
-      this.labelUnit = this.labelUnit.slice(0, k);
+    // The label arrays at their length: views while the room left is less than half of it
+    // (room never written was never backed by memory either), else copies, each its own buffer.
+    const k = this.labelN;
+    if (k < this.labelKey.length) {
+      const cut = 2 * this.labelKey.length <= 3 * k ? <T extends Int32Array | Float64Array>(a: T): T => a.subarray(0, k) as T : <T extends Int32Array | Float64Array>(a: T): T => a.slice(0, k) as T;
+      this.labelKey = cut(this.labelKey);
+      this.labelStr = cut(this.labelStr);
+      this.labelNum = cut(this.labelNum);
+      this.labelUnit = cut(this.labelUnit);
     }
   }
 
@@ -1252,14 +1254,19 @@ export function sampleLabels(p: Profile, s: number): ProfileLabel[] {
  * are left out: Go's heap profiles give every sample a `bytes` label, which says nothing.
  */
 export function labelSummary(p: Profile, limit = 100): string[] {
+  if (limit <= 0) return [];
   const seen = new Set<number>();
   const out = new Set<string>();
-  for (let i = 0; i < p.labelKey.length && out.size < limit; i++) {
-    if (p.labelStr[i] === 0) continue;
-    const k = p.labelKey[i] * TWO_32 + p.labelStr[i];
+  // A heap profile has a numeric label on every sample: the loop over them reads locals only.
+  const { labelKey, labelStr, strings } = p;
+  const n = labelKey.length;
+  for (let i = 0; i < n; i++) {
+    if (labelStr[i] === 0) continue;
+    const k = labelKey[i] * TWO_32 + labelStr[i];
     if (seen.has(k)) continue;
     seen.add(k);
-    out.add(`${p.strings[p.labelKey[i]]}=${p.strings[p.labelStr[i]]}`);
+    out.add(`${strings[labelKey[i]]}=${strings[labelStr[i]]}`);
+    if (out.size >= limit) break;
   }
   return [...out].sort();
 }
