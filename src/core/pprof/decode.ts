@@ -144,8 +144,8 @@ function tooLarge(maxBytes: number): ProfileFormatError {
   return new ProfileFormatError(`profile too large: more than ${maxBytes} bytes once decompressed`);
 }
 
-/** Inflated bytes per step of {@link decodeProfileAsync}: reading one overlaps inflating the next. */
-const STREAM_CHUNK = 1 << 18;
+/** Compressed bytes per step of {@link decodeProfileAsync}: reading what one gives overlaps inflating the next. */
+const STREAM_CHUNK = 1 << 16;
 
 /**
  * {@link decodeProfile}, reading the profile while it is inflated: zlib inflates on a thread
@@ -160,7 +160,7 @@ export function decodeProfileAsync(
   options: {
     maxBytes?: number;
     signal?: AbortSignal;
-    /** Inflated bytes per step (tests make it small, so that fields straddle steps). */
+    /** Compressed bytes per step (tests make it small, so that fields straddle steps). */
     chunkSize?: number;
   } = {},
 ): Promise<Profile> {
@@ -168,13 +168,20 @@ export function decodeProfileAsync(
   const maxBytes = Math.min(options.maxBytes ?? DEFAULT_MAX_BYTES, 0x7fffffff);
   if (!isGzip(bytes) || bytes.length < 18) return new Promise((resolve) => resolve(decodeProfile(bytes, options)));
   return new Promise((resolve, reject) => {
-    let buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(gzipSizeHint(bytes), maxBytes, 1 << 28)));
+    // zlib inflates each step into the rest of one output buffer the size the gzip trailer
+    // gives, and hands out views of it: while they follow one another there, that buffer is
+    // the profile's, with no copy (and its pages are first touched on zlib's thread). If
+    // the trailer's size was short (or a lie), zlib starts another: from then on the views
+    // are copied into a buffer of ours.
+    const outSize = Math.max(1 << 16, Math.min(gzipSizeHint(bytes) + 1, maxBytes + 1, 1 << 28));
+    let buf: Buffer = Buffer.alloc(0);
+    let copying = false;
     let avail = 0;
-    const decoder = new Decoder(buf);
+    const decoder = new Decoder(buf, outSize);
     let scheduled = false;
     let ended = false;
     let done = false;
-    const gz = zlib.createGunzip({ chunkSize: Math.max(64, options.chunkSize ?? STREAM_CHUNK) });
+    const gz = zlib.createGunzip({ chunkSize: outSize });
     const settle = (): void => {
       done = true;
       signal?.removeEventListener('abort', onAbort);
@@ -223,9 +230,19 @@ export function decodeProfileAsync(
     gz.on('data', (chunk: Buffer) => {
       if (done) return;
       if (avail + chunk.length > maxBytes) return fail(tooLarge(maxBytes));
+      if (!copying) {
+        if (avail === 0 && chunk.byteOffset === 0) {
+          buf = Buffer.from(chunk.buffer, 0, chunk.buffer.byteLength);
+          decoder.setBuffer(buf);
+        }
+        if (chunk.buffer === buf.buffer && chunk.byteOffset === avail) {
+          avail += chunk.length;
+          return schedule();
+        }
+        copying = true;
+      }
       if (avail + chunk.length > buf.length) {
-        // The trailer's size was short (or a lie): grow.
-        const b = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(2 * buf.length, avail + chunk.length)));
+        const b = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(2 * buf.length, avail + chunk.length, outSize)));
         buf.copy(b, 0, 0, avail);
         buf = b;
         decoder.setBuffer(b);
@@ -241,7 +258,10 @@ export function decodeProfileAsync(
     gz.on('error', (e) => fail(gzipError(e, maxBytes)));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort);
-    gz.end(bytes);
+    // The input in steps: each write is inflated (on zlib's thread) as a step of its own.
+    const inStep = Math.max(1, options.chunkSize ?? STREAM_CHUNK);
+    for (let at = 0; at < bytes.length; at += inStep) gz.write(bytes.subarray(at, Math.min(bytes.length, at + inStep)));
+    gz.end();
   });
 }
 

@@ -270,7 +270,24 @@ describe('pprof decoding against pprof-format', () => {
       const want = viaLibrary(gz);
       for (const chunkSize of [64, 1000, 1 << 18]) assert.deepStrictEqual(await decodeProfileAsync(gz, { chunkSize }), want, `${name}, chunks of ${chunkSize}`);
       assert.deepStrictEqual(await decodeProfileAsync(zlib.gunzipSync(gz)), want, `${name} raw`);
+      // Two gzip members one after the other: the last trailer gives only the second's size.
+      const raw = zlib.gunzipSync(gz);
+      const cut = Math.floor(raw.length * 0.9);
+      const members = Buffer.concat([zlib.gzipSync(raw.subarray(0, cut)), zlib.gzipSync(raw.subarray(cut))]);
+      assert.deepStrictEqual(await decodeProfileAsync(members, { chunkSize: 200 }), want, `${name} in two gzip members`);
+      assert.deepStrictEqual(decodeProfile(members), want, `${name} in two gzip members (sync)`);
     }
+    // Two gzip members, the second small: the output outgrows the buffer the last trailer sized.
+    let outgrown = 0;
+    for (let seed = 1; seed <= 30 && outgrown < 3; seed++) {
+      const bytes = goOrder(randomProfile(seed));
+      if (bytes.length < 1 << 17) continue;
+      outgrown++;
+      const cut = bytes.length - 1000;
+      const members = Buffer.concat([zlib.gzipSync(bytes.subarray(0, cut)), zlib.gzipSync(bytes.subarray(cut))]);
+      assert.deepStrictEqual(await decodeProfileAsync(members, { chunkSize: 4096 }), viaLibrary(bytes), `seed ${seed} in two gzip members`);
+    }
+    assert.strictEqual(outgrown, 3, 'three random profiles over 128 KB');
     for (let seed = 1; seed <= 60; seed++) {
       for (const bytes of [randomProfile(seed), goOrder(randomProfile(seed))]) {
         const gz = zlib.gzipSync(bytes);
