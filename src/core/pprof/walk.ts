@@ -114,9 +114,13 @@ export class Walk {
   private readonly slotSum: Float64Array;
   private readonly slotNext: Int32Array;
   private readonly sorted: Int32Array;
+  /** Scratch of {@link mergeSortSlots}. */
+  private readonly sortTmp: Int32Array;
   /** The entry of the first sample of each slot. */
   private readonly slotFirst: Int32Array;
   private readonly slotRank = new Int32Array(32);
+  /** Scratch of {@link placeByTotal}: which places are taken. */
+  private readonly slotPlaced = new Uint8Array(32);
   /** Pending children, last to walk first: their samples' range, depth, parent, function, line (NO_LINE: to find). */
   private tasks = new Int32Array(6 * 1024);
   private nTasks = 0;
@@ -150,6 +154,7 @@ export class Walk {
     this.slotSum = new Float64Array(nf);
     this.slotNext = new Int32Array(nf);
     this.sorted = new Int32Array(nf);
+    this.sortTmp = new Int32Array(nf);
     this.slotFirst = new Int32Array(nf);
   }
 
@@ -321,30 +326,47 @@ export class Walk {
    * children they go to, and the children pushed as tasks, the first last (so it is walked next).
    */
   private split(node: number, lo: number, hi: number, d: number, nSlots: number): void {
-    const { slotOf, slotFunc, slotCount, slotNext, sorted } = this;
+    this.releaseSlots(nSlots);
+    this.sortSlots(nSlots);
+    if (hi - lo === nSlots) {
+      this.singletons(node, d, nSlots);
+      return;
+    }
+    this.scatter(lo, hi, this.partStarts(lo, nSlots));
+    this.pushChildren(node, d, nSlots);
+  }
+
+  /** Frees the functions' slots for the next split; `sorted` gets the slots in their own order. */
+  private releaseSlots(nSlots: number): void {
+    const { slotOf, slotFunc, sorted } = this;
     for (let s = 0; s < nSlots; s++) {
       sorted[s] = s;
       slotOf[slotFunc[s]] = -1;
     }
-    this.sortSlots(nSlots);
-    if (hi - lo === nSlots) {
-      // One sample per child (the last split above most leaves): each child is its sample's
-      // chain, made now in order, with no regrouping and no task.
-      const { nodes, slotLine, slotFirst } = this;
-      for (let k = 0; k < nSlots; k++) {
-        const s = sorted[k];
-        this.chain(nodes.add(node, slotFunc[s], slotLine[s]), slotFirst[s], d + 1);
-      }
-      return;
-    }
+  }
+
+  /** Where each slot's part of the range starts, from `lo`, the slots in sorted order; returns where they end. */
+  private partStarts(lo: number, nSlots: number): number {
+    const { slotCount, slotNext, sorted } = this;
     let w = lo;
     for (let k = 0; k < nSlots; k++) {
       const s = sorted[k];
       slotNext[s] = w;
       w += slotCount[s];
     }
-    this.scatter(lo, hi, w);
-    this.pushChildren(node, d, nSlots);
+    return w;
+  }
+
+  /**
+   * One sample per child (the last split above most leaves): each child is its sample's chain,
+   * made now in order, with no regrouping and no task.
+   */
+  private singletons(node: number, d: number, nSlots: number): void {
+    const { nodes, sorted, slotFunc, slotLine, slotFirst } = this;
+    for (let k = 0; k < nSlots; k++) {
+      const s = sorted[k];
+      this.chain(nodes.add(node, slotFunc[s], slotLine[s]), slotFirst[s], d + 1);
+    }
   }
 
   /**
@@ -391,14 +413,15 @@ export class Walk {
     const { sorted, slotSum, slotFunc } = this;
     if (nSlots === 1) return;
     if (nSlots > 32) {
-      // Many children (a dispatcher; rare): the built-in sort.
-      const rank = this.ranks();
-      sorted.subarray(0, nSlots).sort((x, y) => slotSum[y] - slotSum[x] || rank[slotFunc[x]] - rank[slotFunc[y]]);
+      this.mergeSortSlots(nSlots);
       return;
     }
     // Few children (nearly all nodes): each slot's place is the number of slots that go before
     // it, counted without a branch. An insertion sort's comparisons are coin tosses the
-    // processor mispredicts, and sorting was a quarter of the walk's time.
+    // processor mispredicts, and sorting was a quarter of the walk's time. Until a tie needs
+    // them, the functions' names are not ranked (with 100k functions that sort takes 100 ms,
+    // and a CPU profile's totals seldom tie): the places by total alone, kept if all differ.
+    if (!this.rank && this.placeByTotal(nSlots)) return;
     const rank = this.ranks();
     const rk = this.slotRank;
     for (let s = 0; s < nSlots; s++) rk[s] = rank[slotFunc[s]];
@@ -409,6 +432,58 @@ export class Walk {
       for (let b = 0; b < nSlots; b++) place += +(slotSum[b] > sa) | (+(slotSum[b] === sa) & +(rk[b] < ra));
       sorted[place] = a;
     }
+  }
+
+  /**
+   * Many children (a dispatcher, or a profile of many functions): a merge sort, its
+   * comparisons inline. The built-in sort calls a comparator for each one, which made the
+   * splits of a profile of 100k functions most of its walk. The names only for a tie.
+   */
+  private mergeSortSlots(n: number): void {
+    const { slotSum, slotFunc } = this;
+    let from = this.sorted;
+    let to = this.sortTmp;
+    for (let w = 1; w < n; w *= 2) {
+      for (let lo = 0; lo < n; lo += 2 * w) {
+        const mid = Math.min(lo + w, n);
+        const hi = Math.min(lo + 2 * w, n);
+        let i = lo;
+        let j = mid;
+        let k = lo;
+        while (i < mid && j < hi) {
+          const x = from[i];
+          const y = from[j];
+          const yFirst = slotSum[y] > slotSum[x] || (slotSum[y] === slotSum[x] && this.rankOf(slotFunc[y]) < this.rankOf(slotFunc[x]));
+          to[k++] = yFirst ? from[j++] : from[i++];
+        }
+        while (i < mid) to[k++] = from[i++];
+        while (j < hi) to[k++] = from[j++];
+      }
+      const t = from;
+      from = to;
+      to = t;
+    }
+    if (from !== this.sorted) for (let k = 0; k < n; k++) this.sorted[k] = from[k];
+  }
+
+  private rankOf(f: number): number {
+    return (this.rank ?? this.ranks())[f];
+  }
+
+  /** Places the slots by total alone; false (a tie) if two got the same place. */
+  private placeByTotal(nSlots: number): boolean {
+    const { sorted, slotSum, slotPlaced } = this;
+    let tie = 0;
+    for (let a = 0; a < nSlots; a++) {
+      const sa = slotSum[a];
+      let place = 0;
+      for (let b = 0; b < nSlots; b++) place += +(slotSum[b] > sa);
+      tie |= slotPlaced[place];
+      slotPlaced[place] = 1;
+      sorted[place] = a;
+    }
+    slotPlaced.fill(0, 0, nSlots);
+    return tie === 0;
   }
 
   /** Each function's position in the order of (name, index). */

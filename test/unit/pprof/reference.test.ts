@@ -235,6 +235,31 @@ describe('pprof flame model against a naive reference', () => {
     assert.deepStrictEqual(children.slice(20, 24), ['c0', 'c1', 'c10', 'c11']);
   });
 
+  it('orders the thousands of children of one node as the reference does, ties or not, one sample each or more', () => {
+    // r calls 2,000 functions; their totals come from few values (ties, ordered by name) or
+    // all differ; each child has one sample (made at once) or two (regrouped).
+    for (const [distinct, perChild] of [
+      [false, 1],
+      [false, 2],
+      [true, 1],
+      [true, 2],
+    ] as const) {
+      const st = new StringTable();
+      const function_ = [new PbFunction({ id: 1, name: st.dedup('r'), filename: st.dedup('/src/r.go'), startLine: 1 })];
+      const location = [new Location({ id: 1, line: [new Line({ functionId: 1, line: 7 })] })];
+      const sample: Sample[] = [];
+      for (let k = 0; k < 2000; k++) {
+        function_.push(new PbFunction({ id: 2 + k, name: st.dedup(`f${(k * 7919) % 2000}`), filename: st.dedup('/src/f.go'), startLine: 1 }));
+        location.push(new Location({ id: 2 + k, line: [new Line({ functionId: 2 + k, line: 3 })] }));
+        for (let j = 0; j < perChild; j++) sample.push(new Sample({ locationId: [2 + k, 1], value: [1, distinct ? 1000 + k : 10 * (1 + (k % 7))] }));
+      }
+      const p = encodeProfile(st, function_, location, sample);
+      const fast = buildFlameProfile(p, 'fast');
+      checkInvariants(fast);
+      assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `distinct ${distinct}, ${perChild} per child`);
+    }
+  });
+
   it('gives the same tree, to the array, whatever the order of the samples', () => {
     for (const [seed, minSamples] of [
       [3, 50],
