@@ -85,7 +85,7 @@ export function decodeProfile(bytes: Uint8Array, options: { maxBytes?: number } 
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length === 0) throw new ProfileFormatError('not a pprof profile: the file is empty');
   let raw = bytes;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     raw = gunzip(bytes, maxBytes);
     if (raw.length === 0) throw new ProfileFormatError('not a pprof profile: the gzip stream is empty');
   } else if (!looksLikeProfileTag(bytes) || looksLikeText(bytes)) {
@@ -115,17 +115,22 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** The inflated size the gzip trailer's last 4 bytes give (mod 2^32): only a hint, a corrupt file can lie. */
-function gzipSizeHint(bytes: Uint8Array): number {
+/**
+ * The size of the buffer to inflate into: the one the gzip trailer's last 4 bytes give (mod
+ * 2^32; a byte more, so that a whole profile leaves room), capped. Only a hint: the trailer
+ * names the last gzip member's size only, and a corrupt file can lie (a lie costs one large
+ * allocation, capped here; a short one, more buffers).
+ */
+function inflateBufferSize(bytes: Uint8Array, maxBytes: number): number {
   const n = bytes.length;
-  return (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
+  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
+  return Math.max(1 << 16, Math.min(isize + 1, maxBytes + 1, 1 << 28));
 }
 
 function gunzip(bytes: Uint8Array, maxBytes: number): Uint8Array {
   // Inflating into one chunk of the size the trailer gives spares zlib joining many small
-  // ones, a copy of the whole output (a lie costs one large allocation, capped here; a
-  // short one, more chunks).
-  const chunkSize = Math.max(1 << 16, Math.min(gzipSizeHint(bytes) + 1, maxBytes + 1, 1 << 28));
+  // ones, a copy of the whole output.
+  const chunkSize = inflateBufferSize(bytes, maxBytes);
   try {
     return zlib.gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize });
   } catch (e) {
@@ -173,7 +178,7 @@ export function decodeProfileAsync(
     // the profile's, with no copy (and its pages are first touched on zlib's thread). If
     // the trailer's size was short (or a lie), zlib starts another: from then on the views
     // are copied into a buffer of ours.
-    const outSize = Math.max(1 << 16, Math.min(gzipSizeHint(bytes) + 1, maxBytes + 1, 1 << 28));
+    const outSize = inflateBufferSize(bytes, maxBytes);
     let buf: Buffer = Buffer.alloc(0);
     let copying = false;
     let avail = 0;
@@ -338,6 +343,14 @@ function num(v: number | bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
 
+/** `a`, or a copy of it in an array of `len` elements when it is shorter. */
+function grownTo<T extends Int32Array | Float64Array>(a: T, len: number): T {
+  if (a.length >= len) return a;
+  const b = new (a.constructor as new (n: number) => T)(len);
+  b.set(a);
+  return b;
+}
+
 /** A growable typed array: appends without per-element allocation, trimmed at the end. */
 class Int32Buf {
   a: Int32Array;
@@ -346,11 +359,7 @@ class Int32Buf {
     this.a = new Int32Array(capacity);
   }
   push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.n === this.a.length) this.a = grownTo(this.a, 2 * this.a.length);
     this.a[this.n++] = v;
   }
   done(): Int32Array {
@@ -764,16 +773,10 @@ class Decoder {
 
   /** Room for `n` Samples in the per-sample arrays, those read kept. */
   private growSamples(n: number, nTypes: number): void {
-    const grow = <T extends Int32Array | Float64Array>(a: T, len: number): T => {
-      if (a.length >= len) return a;
-      const b = new (a.constructor as new (n: number) => T)(len);
-      b.set(a);
-      return b;
-    };
-    this.sampleLocStart = grow(this.sampleLocStart, n + 1);
-    this.sampleFrameStart = grow(this.sampleFrameStart, n + 1);
-    this.labelStart = grow(this.labelStart, n + 1);
-    this.values = grow(this.values, n * nTypes);
+    this.sampleLocStart = grownTo(this.sampleLocStart, n + 1);
+    this.sampleFrameStart = grownTo(this.sampleFrameStart, n + 1);
+    this.labelStart = grownTo(this.labelStart, n + 1);
+    this.values = grownTo(this.values, n * nTypes);
   }
 
   /** Room for `n` location indices, widened to 4 bytes once there are more than 2^16 locations. */
@@ -787,11 +790,7 @@ class Decoder {
   /** A location seen, with `extra` inlined frames: the Samples read as they come may name it from now on. */
   private liveLocation(id: number, extra: number): void {
     const index = this.locations.length - 1;
-    if (index === this.locExtra.length) {
-      const t = new Int32Array(2 * index);
-      t.set(this.locExtra);
-      this.locExtra = t;
-    }
+    if (index === this.locExtra.length) this.locExtra = grownTo(this.locExtra, 2 * index);
     this.locExtra[index] = extra;
     const marked = extra > 0 ? index | INLINED : index;
     if (index === 0x10000 && this.sampleLocs instanceof Uint16Array && this.liveCount > 0) this.growLocs(this.sampleLocs.length);

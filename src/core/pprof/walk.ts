@@ -406,7 +406,7 @@ export class Walk {
 
   /**
    * Orders the split's slots: decreasing total, ties by function name then index, by a rank
-   * of the functions in that order, made on the first split (heap profiles have many equal
+   * of the functions in that order, made at the first tie (heap profiles have many equal
    * totals, and string comparisons per tie would dominate).
    */
   private sortSlots(nSlots: number): void {
