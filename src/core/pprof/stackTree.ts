@@ -215,13 +215,14 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
  * function name, so the layout does not depend on the profile's numbering), each node's
  * `line` the one carrying most of its value (ties to the lowest).
  */
-export function buildFlameTree(profile: Profile): FlameTree {
+export function buildFlameTree(profile: Profile, options: { peelMin?: number; peeled?: { ranges: number; depths: number; stopped: number } } = {}): FlameTree {
   const { maxNodes, varying } = bounds(profile);
   const order = sampleOrder(profile, varying);
   const stacks = frameStacks(profile, order);
   // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
-  const walk = new Walk({ ...stacks, functions: profile.functions }, new Nodes(Math.min(maxNodes, 1 << 24)));
+  const walk = new Walk({ ...stacks, functions: profile.functions, ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, new Nodes(Math.min(maxNodes, 1 << 24)));
   const { parent, func, line } = walk.run().trimmed();
+  if (options.peeled) Object.assign(options.peeled, walk.peeled);
   const n = parent.length;
   const depth = new Int32Array(n);
   const size = new Int32Array(n);

@@ -11,6 +11,12 @@
 import type { FlameFunction } from '../../shared/flame';
 
 export const NO_LINE = -2147483648;
+/** Ranges of at least this many samples may be peeled (see Walk.peel); tests pass less. */
+export const PEEL_MIN = 1 << 12;
+/** A depth where at most 1/PEEL_SHARE of the samples still on the chain leave it is peeled. */
+const PEEL_SHARE = 64;
+/** Samples of a range looked at first, to tell a split at its top from a chain with a few samples off it. */
+const PEEL_PROBES = 64;
 const LINE_BITS = 7;
 const LINE_SLOTS = 1 << LINE_BITS;
 
@@ -26,6 +32,8 @@ export interface WalkData {
   line: Int32Array;
   /** The profile's functions: their names break ties between children. */
   functions: readonly FlameFunction[];
+  /** Ranges of at least this many samples may be peeled ({@link PEEL_MIN} by default). */
+  peelMin?: number;
 }
 
 /** `a` copied into an array twice its size, or `min` if that is more. */
@@ -95,6 +103,17 @@ export class Walk {
   private mixed = new Uint8Array(256);
   /** 1 + the last depth marked in `mixed`. */
   private mixedTop = 0;
+  private readonly peelMin: number;
+  /**
+   * How many ranges were peeled, how many of their depths, and how many of them stopped at a
+   * child off the chain that goes first (for tests and benchmarks).
+   */
+  readonly peeled = { ranges: 0, depths: 0, stopped: 0 };
+  /** Scratch of {@link peel}, per depth below the range's node: how many samples match the reference that far, their sum, where they end. */
+  private matchCount = new Int32Array(64);
+  private matchSum = new Float64Array(64);
+  private matchEnd = new Int32Array(65);
+  private matchNext = new Int32Array(65);
   /** Per frame, scratch of {@link bestLine}: its sum, whether it has one, the frames that have. */
   private readonly frameSum: Float64Array;
   private readonly frameSeen: Uint8Array;
@@ -133,6 +152,7 @@ export class Walk {
     this.frameFunc = data.func;
     this.frameLine = data.line;
     this.functions = data.functions;
+    this.peelMin = Math.max(2, data.peelMin ?? PEEL_MIN);
     this.start = data.start;
     this.value = data.value;
     const m = data.start.length - 1;
@@ -194,6 +214,7 @@ export class Walk {
       if (hi > lo) this.chain(node, lo, d);
       return;
     }
+    if (hi - lo >= this.peelMin && this.peel(node, lo, hi, d, pending)) return;
     const len = this.commonChain(lo, hi, d);
     if (len > 0) {
       if (pending) this.nodes.line[node] = Math.max(0, this.bestLine(lo, hi, d - 1));
@@ -208,6 +229,175 @@ export class Walk {
     const nSlots = this.slots(node, lo, hi, d + len, fuse);
     if (fuse) this.nodes.line[node] = Math.max(0, this.bestOfFrames(this.nTouched));
     if (nSlots > 0) this.split(node, lo, hi, d + len, nSlots);
+  }
+
+  /**
+   * A large range whose samples share a long outer chain but for a few that leave it early
+   * (a profile's root has a handful of samples of runtime functions beside main's hundreds of
+   * thousands): each of those few would end the common chain and cost a pass over all the
+   * samples to split them off, where here every sample is read once. Each sample's match with
+   * a reference sample (the middle one) is measured in one pass; the depths where at most
+   * 1/PEEL_SHARE of the samples still on the chain leave it are peeled: those samples become
+   * that chain node's other children (tasks), the rest goes on down the chain, until a depth
+   * where many part, which is split as usual. False (and nothing done) when the probes show a
+   * split right at the top, or when a child off the chain would precede the chain's own.
+   */
+  private peel(node: number, lo: number, hi: number, d: number, pending: boolean): boolean {
+    const ref = this.idx[lo + ((hi - lo) >>> 1)];
+    const rTop = this.start[ref + 1] - 1 - d;
+    const depth = rTop - this.start[ref] + 1;
+    if (depth <= 0 || !this.probesAgree(lo, hi, d, rTop)) return false;
+    if (pending) this.nodes.line[node] = Math.max(0, this.bestLine(lo, hi, d - 1));
+    this.matchLengths(lo, hi, d, rTop, depth);
+    const { matchCount, matchSum, matchEnd } = this;
+    // The first depth where many samples leave the chain (or the reference ends).
+    let rest = hi - lo;
+    let top = 0;
+    matchEnd[0] = hi;
+    for (; top < depth && matchCount[top] * PEEL_SHARE <= rest; top++) {
+      rest -= matchCount[top];
+      matchEnd[top + 1] = lo + rest;
+    }
+    if (rest < hi - lo) this.partition(lo, hi, top);
+    let passing = 0;
+    for (let k = 0; k <= depth; k++) passing += matchSum[k];
+    let cur = node;
+    let k = 0;
+    for (; k < top; k++) {
+      passing -= matchSum[k];
+      const next = this.peelLevel(cur, lo, d, k, rTop, passing, k === top - 1);
+      if (next < 0) {
+        this.peeled.stopped++;
+        break;
+      }
+      cur = next;
+    }
+    this.peeled.ranges++;
+    this.peeled.depths += k;
+    // The last chain node's line, when its samples ran at several, is found in the split's pass.
+    const fuse = k === top && top > 0 && this.mixed[top - 1] === 1;
+    this.clearMixed();
+    // (Where a child off the chain goes first, the rest, still grouped, is split there as usual.)
+    const nSlots = this.slots(cur, lo, matchEnd[k], d + k, fuse);
+    if (fuse) this.nodes.line[cur] = Math.max(0, this.bestOfFrames(this.nTouched));
+    if (nSlots > 0) this.split(cur, lo, matchEnd[k], d + k, nSlots);
+    return true;
+  }
+
+  /** Whether PEEL_PROBES samples spread over idx[lo .. hi) all have the reference's function at depth d. */
+  private probesAgree(lo: number, hi: number, d: number, rTop: number): boolean {
+    const { idx, start, frames, frameFunc } = this;
+    const fn = frameFunc[frames[rTop]];
+    const step = (hi - lo) / PEEL_PROBES;
+    for (let q = 0; q < PEEL_PROBES; q++) {
+      const i = idx[lo + Math.floor(q * step)];
+      const p = start[i + 1] - 1 - d;
+      if (p < start[i] || frameFunc[frames[p]] !== fn) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Per sample of idx[lo .. hi), in key: how many frames from depth d have the functions of
+   * the reference's (whose frame at depth d is frames[rTop]; `depth` of them); per such
+   * length, how many samples and their sum. Marks in `mixed` the depths where lines differ.
+   */
+  private matchLengths(lo: number, hi: number, d: number, rTop: number, depth: number): void {
+    const { idx, key, frames, start, value, frameFunc, frameLine } = this;
+    if (depth + 2 > this.matchCount.length) {
+      const n = 2 * (depth + 2);
+      this.matchCount = new Int32Array(n);
+      this.matchSum = new Float64Array(n);
+      this.matchEnd = new Int32Array(n + 1);
+      this.matchNext = new Int32Array(n + 1);
+    }
+    if (depth > this.mixed.length) this.mixed = new Uint8Array(2 * depth);
+    const { matchCount, matchSum, mixed } = this;
+    matchCount.fill(0, 0, depth + 1);
+    matchSum.fill(0, 0, depth + 1);
+    let mixedTop = this.mixedTop;
+    for (let j = lo; j < hi; j++) {
+      const i = idx[j];
+      const top = start[i + 1] - 1 - d;
+      const lim = Math.min(depth, top - start[i] + 1);
+      let k = 0;
+      while (k < lim) {
+        const fa = frames[top - k];
+        const fb = frames[rTop - k];
+        if (fa !== fb) {
+          if (frameFunc[fa] !== frameFunc[fb]) break;
+          if (frameLine[fa] !== frameLine[fb]) {
+            mixed[k] = 1;
+            if (k >= mixedTop) mixedTop = k + 1;
+          }
+        }
+        k++;
+      }
+      key[j] = k;
+      matchCount[k]++;
+      matchSum[k] += value[i];
+    }
+    this.mixedTop = mixedTop;
+  }
+
+  /**
+   * Regroups idx[lo .. hi) by match length, keeping their order within each group: those that
+   * match at least `top` frames first, then those of length top - 1, and so on down to 0, so
+   * that the samples that match more than k frames are idx[lo .. matchEnd[k + 1]).
+   */
+  private partition(lo: number, hi: number, top: number): void {
+    const { idx, key, tmp, matchEnd, matchNext } = this;
+    matchNext[top] = lo;
+    for (let k = 0; k < top; k++) matchNext[k] = matchEnd[k + 1];
+    for (let j = lo; j < hi; j++) {
+      const l = key[j];
+      tmp[matchNext[l < top ? l : top]++] = idx[j];
+    }
+    for (let j = lo; j < hi; j++) idx[j] = tmp[j];
+  }
+
+  /**
+   * Depth d + k of a peeled chain under `cur`: the samples that leave the chain there (their
+   * group, after those that go on) end at `cur` or become its other children, pushed as tasks
+   * (walked after the chain's own child, which goes first); returns the chain's node at this
+   * depth, or -1 when one of the other children goes before it (nothing is made then). The
+   * `last` node's line, if its samples ran at several, is left to the caller.
+   */
+  private peelLevel(cur: number, lo: number, d: number, k: number, rTop: number, passing: number, last: boolean): number {
+    const { matchEnd, frames, frameFunc, frameLine, mixed } = this;
+    const on = matchEnd[k + 1];
+    const off = matchEnd[k];
+    const f = frames[rTop - k];
+    const nSlots = off > on ? this.slots(cur, on, off, d + k, false) : 0;
+    if (nSlots > 0) {
+      // The chain's own child as one more slot: its samples are idx[lo .. on).
+      const { slotFunc, slotCount, slotSum, slotLine, slotMixed, slotFirst, slotNext, sorted } = this;
+      const m = nSlots;
+      slotFunc[m] = frameFunc[f];
+      slotCount[m] = on - lo;
+      slotSum[m] = passing;
+      slotLine[m] = frameLine[f];
+      slotMixed[m] = mixed[k];
+      slotFirst[m] = lo;
+      this.releaseSlots(m + 1);
+      this.sortSlots(m + 1);
+      if (sorted[0] !== m) return -1;
+      let w = on;
+      for (let q = 1; q <= m; q++) {
+        slotNext[sorted[q]] = w;
+        w += slotCount[sorted[q]];
+      }
+      this.scatter(on, off, w);
+      this.pushChildren(cur, d + k, 1, m + 1);
+    }
+    return this.nodes.add(cur, frameFunc[f], mixed[k] === 0 ? frameLine[f] : last ? 0 : this.bestLine(lo, on, d + k));
+  }
+
+  private clearMixed(): void {
+    if (this.mixedTop > 0) {
+      this.mixed.fill(0, 0, this.mixedTop);
+      this.mixedTop = 0;
+    }
   }
 
   /**
@@ -333,7 +523,7 @@ export class Walk {
       return;
     }
     this.scatter(lo, hi, this.partStarts(lo, nSlots));
-    this.pushChildren(node, d, nSlots);
+    this.pushChildren(node, d, 0, nSlots);
   }
 
   /** Frees the functions' slots for the next split; `sorted` gets the slots in their own order. */
@@ -383,15 +573,16 @@ export class Walk {
     for (let j = lo; j < w; j++) idx[j] = tmp[j];
   }
 
-  private pushChildren(node: number, d: number, nSlots: number): void {
+  /** The children of the slots sorted[from .. to) as tasks, pushed last first. */
+  private pushChildren(node: number, d: number, from: number, to: number): void {
     const { slotFunc, slotCount, slotLine, slotMixed, slotNext, sorted } = this;
-    if (this.nTasks + nSlots > this.tasks.length / 6) {
-      const q = new Int32Array(Math.max(this.tasks.length * 2, 6 * (this.nTasks + nSlots)));
+    if (this.nTasks + to - from > this.tasks.length / 6) {
+      const q = new Int32Array(Math.max(this.tasks.length * 2, 6 * (this.nTasks + to - from)));
       q.set(this.tasks);
       this.tasks = q;
     }
     const q = this.tasks;
-    for (let k = nSlots - 1; k >= 0; k--) {
+    for (let k = to - 1; k >= from; k--) {
       const s = sorted[k];
       const t = this.nTasks++ * 6;
       // slotNext[s] is now the end of the slot's part.

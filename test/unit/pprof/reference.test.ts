@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { decodeProfile, type Profile } from '../../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../../src/core/pprof/model';
+import { buildFlameTree } from '../../../src/core/pprof/stackTree';
 import type { FlameProfile } from '../../../src/shared/flame';
 import { checkInvariants, renderTree } from './support';
 
@@ -34,6 +35,46 @@ function randomProfile(seed: number, minSamples = 50): Profile {
     const stack = Array.from({ length: depth }, (_, d) => (d < 3 && rand() < 0.7 ? 1 + d : 1 + int(nLocs)));
     return new Sample({ locationId: stack.reverse(), value: [1 + int(3), 1 + int(1000)] });
   });
+  return encodeProfile(st, functions, locations, samples);
+}
+
+/**
+ * Stacks that share a long outer chain (some of its functions at two lines, one inlined pair,
+ * one called twice in the chain) but for a few samples that leave it at some depth: to
+ * another function (several of them to the same one, some with values large enough to go
+ * before the chain's own child) or by ending there. Below the chain, random tails.
+ */
+function chainProfile(seed: number, nSamples: number, nOff: number): Profile {
+  const rand = rng(seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const st = new StringTable();
+  const nFuncs = 24;
+  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`k${i}`), filename: st.dedup('/src/k.go'), startLine: 10 * i }));
+  // Locations 1..24: function i at line 100 + i; 25..48: the same functions at line 200 + i;
+  // 49: k3 with k4 inlined into it.
+  const locations = [
+    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 100 + i })] })),
+    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: nFuncs + i + 1, line: [new Line({ functionId: i + 1, line: 200 + i })] })),
+    new Location({ id: 2 * nFuncs + 1, line: [new Line({ functionId: 5, line: 7 }), new Line({ functionId: 4, line: 8 })] }),
+  ];
+  // The chain, root first: functions 1 2 3 (4 5 inlined) 6 7 2 8 9 10 11 12.
+  const chain = [1, 2, 3, 2 * nFuncs + 1, 6, 7, 2, 8, 9, 10, 11, 12];
+  const samples: Sample[] = [];
+  for (let s = 0; s < nSamples; s++) {
+    // Some depths of the chain (its last among them) called from the second line of their function, now and then.
+    const stack = chain.map((l, d) => ((d % 3 === 1 || d === chain.length - 1) && l <= nFuncs && rand() < 0.3 ? l + nFuncs : l));
+    const tail = Array.from({ length: int(4) }, () => 13 + int(12));
+    samples.push(new Sample({ locationId: [...stack, ...tail].reverse(), value: [1, 1 + int(100)] }));
+  }
+  for (let o = 0; o < nOff; o++) {
+    const at = int(chain.length);
+    const stack = chain.slice(0, at);
+    // Off the chain to one of three functions (or to none: the stack ends there).
+    const off = int(4);
+    if (off > 0) stack.push(12 + off, ...Array.from({ length: int(3) }, () => 13 + int(12)));
+    const big = rand() < 0.2;
+    samples.splice(int(samples.length), 0, new Sample({ locationId: stack.reverse(), value: [1, big ? 1_000_000 : 1 + int(100)] }));
+  }
   return encodeProfile(st, functions, locations, samples);
 }
 
@@ -257,6 +298,35 @@ describe('pprof flame model against a naive reference', () => {
       const fast = buildFlameProfile(p, 'fast');
       checkInvariants(fast);
       assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `distinct ${distinct}, ${perChild} per child`);
+    }
+  });
+
+  it('builds the same tree when a long chain is peeled (a few samples leaving it), as when it is not', function () {
+    this.timeout(120_000);
+    let peeledDepths = 0;
+    let fellBack = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const p = chainProfile(seed, 500 + (seed % 7) * 300, 1 + (seed % 5));
+      const peeled = { ranges: 0, depths: 0, stopped: 0 };
+      // Every range of 2 samples or more is a candidate: the small ones of the tails too.
+      const tree = buildFlameTree(p, { peelMin: 2, peeled });
+      const plain = buildFlameTree(p, { peelMin: 1 << 30 });
+      assert.deepStrictEqual(tree, plain, `seed ${seed}`);
+      const fast = { ...buildFlameProfile(p, 'fast'), tree };
+      checkInvariants(fast);
+      assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `seed ${seed}`);
+      peeledDepths += peeled.depths;
+      fellBack += peeled.stopped;
+    }
+    assert.ok(peeledDepths > 200, `${peeledDepths} depths peeled`);
+    assert.ok(fellBack > 0, 'no chain stopped at a child that goes before it');
+  });
+
+  it('peels the same trees on random profiles', function () {
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 100; seed++) {
+      const p = randomProfile(seed * 31, 200);
+      assert.deepStrictEqual(buildFlameTree(p, { peelMin: 2 }), buildFlameTree(p, { peelMin: 1 << 30 }), `seed ${seed}`);
     }
   });
 
