@@ -39,12 +39,12 @@ function randomProfile(seed: number, minSamples = 50): Profile {
 }
 
 /**
- * Stacks that share a long outer chain (some of its functions at two lines, one inlined pair,
- * one called twice in the chain) but for a few samples that leave it at some depth: to
+ * Stacks that share a long outer chain (some of its functions at two lines, one called twice,
+ * two of them inlined into one location or not) but for a few samples that leave it at some depth: to
  * another function (several of them to the same one, some with values large enough to go
  * before the chain's own child) or by ending there. Below the chain, random tails.
  */
-function chainProfile(seed: number, nSamples: number, nOff: number): Profile {
+function chainProfile(seed: number, nSamples: number, nOff: number, inlined: boolean): Profile {
   const rand = rng(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const st = new StringTable();
@@ -57,8 +57,8 @@ function chainProfile(seed: number, nSamples: number, nOff: number): Profile {
     ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: nFuncs + i + 1, line: [new Line({ functionId: i + 1, line: 200 + i })] })),
     new Location({ id: 2 * nFuncs + 1, line: [new Line({ functionId: 5, line: 7 }), new Line({ functionId: 4, line: 8 })] }),
   ];
-  // The chain, root first: functions 1 2 3 (4 5 inlined) 6 7 2 8 9 10 11 12.
-  const chain = [1, 2, 3, 2 * nFuncs + 1, 6, 7, 2, 8, 9, 10, 11, 12];
+  // The chain, root first: functions 1 2 3 4 5 (or 4 5 inlined into one location) 6 7 2 8 9 10 11 12.
+  const chain = [1, 2, 3, ...(inlined ? [2 * nFuncs + 1] : [4, 5]), 6, 7, 2, 8, 9, 10, 11, 12];
   const samples: Sample[] = [];
   for (let s = 0; s < nSamples; s++) {
     // Some depths of the chain (its last among them) called from the second line of their function, now and then.
@@ -305,8 +305,8 @@ describe('pprof flame model against a naive reference', () => {
     this.timeout(120_000);
     let peeledDepths = 0;
     let fellBack = 0;
-    for (let seed = 1; seed <= 60; seed++) {
-      const p = chainProfile(seed, 500 + (seed % 7) * 300, 1 + (seed % 5));
+    for (let seed = 1; seed <= 80; seed++) {
+      const p = chainProfile(seed, 500 + (seed % 7) * 300, 1 + (seed % 5), seed % 2 === 0);
       const peeled = { ranges: 0, depths: 0, stopped: 0 };
       // Every range of 2 samples or more is a candidate: the small ones of the tails too.
       const tree = buildFlameTree(p, { peelMin: 2, peeled });
