@@ -72,7 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GolabA
   const panels = new ProfilePanels(context, output);
   const annotations = new ProfileAnnotations(output, context.workspaceState);
   // The last run's line costs come back after a reload (decoding waits until activation is done).
-  setTimeout(() => annotations.restore(), 0);
+  setTimeout(() => void annotations.restore(), 0);
   const profilesView = new ProfilesView();
   const profiles = new ProfileRunner(context, lab, panels, annotations, profilesView);
   const tests = new GoTestController(race, profiles, output);

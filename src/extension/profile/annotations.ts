@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ProfileKind, ProfileRunManifest } from '../../core/lab/profile';
-import { decodeProfile } from '../../core/pprof/decode';
+import { decodeProfileAsync } from '../../core/pprof/decode';
 import { lineCosts } from '../../core/pprof/lines';
 import type { SourceMapper } from './flameWebview';
 import { sourceMapperFor } from './panels';
@@ -55,6 +55,8 @@ export class ProfileAnnotations implements vscode.Disposable {
   /** host file -> line (1-based) -> note */
   private notes = new Map<string, Map<number, LineNote>>();
   private enabled = true;
+  /** The latest setRun: an earlier one still reading its profiles drops its notes. */
+  private generation = 0;
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -81,12 +83,18 @@ export class ProfileAnnotations implements vscode.Disposable {
     return n;
   }
 
-  /** The annotations of a run: one note per hot line of the user's files. */
-  setRun(dir: string, manifest: ProfileRunManifest, mapSource: SourceMapper): void {
+  /**
+   * The annotations of a run: one note per hot line of the user's files. Its profiles are read
+   * without blocking the editor (a large one takes a second); if another run is set meanwhile,
+   * that one's notes are shown and these dropped.
+   */
+  async setRun(dir: string, manifest: ProfileRunManifest, mapSource: SourceMapper): Promise<void> {
+    const generation = ++this.generation;
     const notes = new Map<string, Map<number, LineNote>>();
     for (const [kind, file] of Object.entries(manifest.profiles) as Array<[ProfileKind, string]>) {
       try {
-        const profile = decodeProfile(fs.readFileSync(path.join(dir, file)));
+        const profile = await decodeProfileAsync(await fs.promises.readFile(path.join(dir, file)));
+        if (generation !== this.generation) return;
         const t = profile.sampleTypes.findIndex((s) => s.type === SHOWN[kind].type);
         if (t < 0) continue;
         let total = 0;
@@ -113,6 +121,7 @@ export class ProfileAnnotations implements vscode.Disposable {
         this.log.warn(`annotations: ${file}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+    if (generation !== this.generation) return;
     for (const [file, byLine] of notes) {
       if (byLine.size <= MAX_LINES_PER_FILE) continue;
       notes.set(file, new Map([...byLine].sort((a, b) => b[1].share - a[1].share).slice(0, MAX_LINES_PER_FILE)));
@@ -128,19 +137,21 @@ export class ProfileAnnotations implements vscode.Disposable {
    * Shows the annotations of the run shown before the window was reloaded, unless its folder
    * was deleted meanwhile (then nothing is shown and the memory of it is dropped).
    */
-  restore(): void {
+  async restore(): Promise<void> {
     const dir = this.state?.get<string>(RUN_KEY);
     if (!dir) return;
     let manifest: ProfileRunManifest;
     try {
-      manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ProfileRunManifest;
+      manifest = JSON.parse(await fs.promises.readFile(path.join(dir, 'manifest.json'), 'utf8')) as ProfileRunManifest;
     } catch {
       void this.state?.update(RUN_KEY, undefined);
       return;
     }
     const enabled = this.state?.get<boolean>(ENABLED_KEY) ?? true;
-    this.setRun(dir, manifest, sourceMapperFor(dir));
-    if (!enabled) this.toggle();
+    const generation = this.generation + 1;
+    await this.setRun(dir, manifest, sourceMapperFor(dir));
+    // (Unless a run set meanwhile took over.)
+    if (!enabled && generation === this.generation) this.toggle();
   }
 
   toggle(): boolean {

@@ -205,7 +205,7 @@ export class ProfileRunner implements vscode.Disposable {
     const { result } = outcome;
     this.view.refresh();
     const map = sourceMapperFor(result.dir);
-    this.annotations.setRun(result.dir, result.manifest, map);
+    await this.annotations.setRun(result.dir, result.manifest, map);
     const kept = Object.entries(result.manifest.profiles);
     const problem = result.lab.oomKilled
       ? `was OOM-killed at the ${formatBytes(result.lab.limits.memoryBytes)} limit (golab.lab.memory)`

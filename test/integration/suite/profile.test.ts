@@ -9,7 +9,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GolabApi } from '../../../src/extension/main';
+import type { ProfileRunManifest } from '../../../src/core/lab/profile';
 import { ProfileAnnotations } from '../../../src/extension/profile/annotations';
+import { sourceMapperFor } from '../../../src/extension/profile/panels';
 import { assertNoLabContainers, requireDocker, runAndRecord } from './labSupport';
 
 interface ProfileRun {
@@ -86,18 +88,24 @@ describe('profiling in VS Code', function () {
     const log = vscode.window.createOutputChannel('golab annotations test', { log: true });
     const restored = new ProfileAnnotations(log, memento);
     try {
-      restored.restore();
+      await restored.restore();
       assert.strictEqual(restored.noteAt(hot, 11), shown);
       assert.ok(restored.isEnabled);
       restored.toggle();
       assert.strictEqual(state.get('golab.annotations.enabled'), false);
       const again = new ProfileAnnotations(log, memento);
-      again.restore();
+      await again.restore();
       assert.strictEqual(again.isEnabled, false, 'annotations turned off stay off after a reload');
       again.dispose();
+      // A run set while another is still being read wins, whichever finishes last.
+      const manifest = JSON.parse(fs.readFileSync(path.join(run.dir, 'manifest.json'), 'utf8')) as ProfileRunManifest;
+      const first = restored.setRun(run.dir, manifest, sourceMapperFor(run.dir));
+      const second = restored.setRun(run.dir, { ...manifest, profiles: {} }, sourceMapperFor(run.dir));
+      await Promise.all([first, second]);
+      assert.strictEqual(restored.lineCount, 0, 'the earlier run, read last, replaced the later one');
       state.set('golab.annotations.run', path.join(folder().fsPath, '.golab', 'profiles', 'deleted-run'));
       const none = new ProfileAnnotations(log, memento);
-      none.restore();
+      await none.restore();
       assert.strictEqual(none.lineCount, 0);
       assert.ok(!state.has('golab.annotations.run'), 'a deleted run is forgotten');
       none.dispose();
