@@ -303,7 +303,7 @@ export class Walk {
    * length, how many samples and their sum. Marks in `mixed` the depths where lines differ.
    */
   private matchLengths(lo: number, hi: number, d: number, rTop: number, depth: number): void {
-    const { idx, key, frames, start, value, frameFunc, frameLine } = this;
+    const { idx, key, value } = this;
     if (depth + 2 > this.matchCount.length) {
       const n = 2 * (depth + 2);
       this.matchCount = new Int32Array(n);
@@ -312,32 +312,42 @@ export class Walk {
       this.matchNext = new Int32Array(n + 1);
     }
     if (depth > this.mixed.length) this.mixed = new Uint8Array(2 * depth);
-    const { matchCount, matchSum, mixed } = this;
+    const { matchCount, matchSum } = this;
     matchCount.fill(0, 0, depth + 1);
     matchSum.fill(0, 0, depth + 1);
-    let mixedTop = this.mixedTop;
     for (let j = lo; j < hi; j++) {
       const i = idx[j];
-      const top = start[i + 1] - 1 - d;
-      const lim = Math.min(depth, top - start[i] + 1);
-      let k = 0;
-      while (k < lim) {
-        const fa = frames[top - k];
-        const fb = frames[rTop - k];
-        if (fa !== fb) {
-          if (frameFunc[fa] !== frameFunc[fb]) break;
-          if (frameLine[fa] !== frameLine[fb]) {
-            mixed[k] = 1;
-            if (k >= mixedTop) mixedTop = k + 1;
-          }
-        }
-        k++;
-      }
+      const k = this.match(i, d, rTop, depth);
       key[j] = k;
       matchCount[k]++;
       matchSum[k] += value[i];
     }
-    this.mixedTop = mixedTop;
+  }
+
+  /**
+   * How many frames from depth d sample i has with the functions of the reference's (whose
+   * frame at depth d is frames[rTop]), at most `len`; marks in `mixed` the depths where their
+   * lines differ. Read in the stack's order, from its outermost frame in.
+   */
+  private match(i: number, d: number, rTop: number, len: number): number {
+    const { frames, start, frameFunc, frameLine, mixed } = this;
+    const top = start[i + 1] - 1 - d;
+    const lim = Math.min(len, top - start[i] + 1);
+    let k = 0;
+    while (k < lim) {
+      const fa = frames[top - k];
+      const fb = frames[rTop - k];
+      if (fa !== fb) {
+        if (frameFunc[fa] !== frameFunc[fb]) break;
+        // Same function, another frame: another line, maybe.
+        if (frameLine[fa] !== frameLine[fb]) {
+          mixed[k] = 1;
+          if (k >= this.mixedTop) this.mixedTop = k + 1;
+        }
+      }
+      k++;
+    }
+    return k;
   }
 
   /**
@@ -406,34 +416,15 @@ export class Walk {
    * differ.
    */
   private commonChain(lo: number, hi: number, d: number): number {
-    const { idx, frames, start, frameFunc, frameLine } = this;
+    const { idx, start } = this;
     const ref = idx[lo];
     const rTop = start[ref + 1] - 1 - d;
     let len = rTop - start[ref] + 1;
     if (len > this.mixed.length) this.mixed = new Uint8Array(2 * len);
-    const mixed = this.mixed;
-    for (let j = lo + 1; j < hi && len > 0; j++) {
-      const i = idx[j];
-      const top = start[i + 1] - 1 - d;
-      const lim = Math.min(len, top - start[i] + 1);
-      let k = 0;
-      while (k < lim) {
-        const fa = frames[top - k];
-        const fb = frames[rTop - k];
-        if (fa !== fb) {
-          if (frameFunc[fa] !== frameFunc[fb]) break;
-          // Same function, another frame: another line, maybe.
-          if (frameLine[fa] !== frameLine[fb]) {
-            mixed[k] = 1;
-            if (k >= this.mixedTop) this.mixedTop = k + 1;
-          }
-        }
-        k++;
-      }
-      len = k;
-    }
+    for (let j = lo + 1; j < hi && len > 0; j++) len = this.match(idx[j], d, rTop, len);
     return len;
   }
+
 
   /** The nodes of the common chain (see {@link commonChain}) under `node`; returns the last. */
   private chainNodes(node: number, lo: number, hi: number, d: number, len: number): number {
