@@ -239,8 +239,9 @@ export class Walk {
    * a reference sample (the middle one) is measured in one pass; the depths where at most
    * 1/PEEL_SHARE of the samples still on the chain leave it are peeled: those samples become
    * that chain node's other children (tasks), the rest goes on down the chain, until a depth
-   * where many part, which is split as usual. False (and nothing done) when the probes show a
-   * split right at the top, or when a child off the chain would precede the chain's own.
+   * where many part, which is split as usual; so is the rest where a child off the chain
+   * would go before the chain's own (preorder). False (and nothing done) when the probes show
+   * a split right at the top.
    */
   private peel(node: number, lo: number, hi: number, d: number, pending: boolean): boolean {
     const ref = this.idx[lo + ((hi - lo) >>> 1)];
