@@ -241,6 +241,8 @@ export class BpftraceReader {
 
   /** Waiting for a count print made at or after a moment (monotonic ns). */
   private tickWaiters: Array<{ since: number; wake: () => void }> = [];
+  /** Whether bpftrace lost events since the last tick: the count print before the next may be one of them. */
+  private lostSinceTick = false;
 
   /**
    * Waits (at most 10 s) until everything bpftrace measured so far has been read: a count
@@ -249,7 +251,10 @@ export class BpftraceReader {
    * SIGINT, because END's own print is not always delivered after it, so the counts must not
    * depend on it. By the time the print was made, not by when its line arrived: on a loaded
    * machine several prints can wait in the pipe, and the next to arrive may be an old one (the
-   * way a count went missing under CI load).
+   * way a count went missing under CI load). And only a tick with no events lost since the
+   * one before: bpftrace reports lost events in the stream where they were lost, and a lost
+   * count print followed by its tick left the previous print's counts standing (1009 calls
+   * counted of 1010, again under CI load).
    */
   caughtUp(): Promise<boolean> {
     const since = Number(process.hrtime.bigint());
@@ -267,13 +272,19 @@ export class BpftraceReader {
         for (const [fn, n] of e.counts) this.acc.setCalls(fn, n);
       } else if (e.kind === 'tick') {
         const ns = e.ns;
-        this.tickWaiters = this.tickWaiters.filter((w) => {
-          if (ns < w.since) return true;
-          w.wake();
-          return false;
-        });
+        const whole = !this.lostSinceTick;
+        this.lostSinceTick = false;
+        if (whole) {
+          this.tickWaiters = this.tickWaiters.filter((w) => {
+            if (ns < w.since) return true;
+            w.wake();
+            return false;
+          });
+        }
+      } else if (e.kind === 'lost') {
+        this.lost += e.events;
+        this.lostSinceTick = true;
       }
-      else if (e.kind === 'lost') this.lost += e.events;
       else if (e.kind === 'ready') this.attachedResolve();
       else if (this.stderr.length < 64 * 1024) this.stderr += `${e.message}\n`;
     }

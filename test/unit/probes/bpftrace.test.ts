@@ -4,7 +4,7 @@
  * engine itself runs against a real bpftrace in test/lab/probes.test.ts.
  */
 import * as assert from 'assert';
-import { bpftraceScript, explainBpftraceError, parseBpftraceInfo, parseBpftraceLine, READY } from '../../../src/core/probes/bpftrace';
+import { BpftraceReader, bpftraceScript, explainBpftraceError, parseBpftraceInfo, parseBpftraceLine, READY } from '../../../src/core/probes/bpftrace';
 import { StatsAccumulator } from '../../../src/core/probes/events';
 import type { ProbeTarget } from '../../../src/core/probes/symbols';
 
@@ -83,6 +83,32 @@ describe('probes: bpftrace engine', () => {
         { calls: 120, measured: 100, p50: 50_000, p90: 90_000, p99: 99_000, max: 100_000 },
       );
       assert.deepStrictEqual({ calls: sleepy.calls, measured: sleepy.measured }, { calls: 0, measured: 0 });
+    });
+  });
+
+  describe('BpftraceReader.caughtUp', () => {
+    it('waits for a count print made after the call, and not one whose interval lost events (its counts may be among them)', async () => {
+      const reader = new BpftraceReader(['main.deep']);
+      let caught = false;
+      const waiting = reader.caughtUp().then((ok) => (caught = ok));
+      const now = Number(process.hrtime.bigint());
+      const feed = async (lines: string[]) => {
+        reader.out(lines.map((l) => `${l}\n`).join(''));
+        await new Promise((r) => setImmediate(r));
+      };
+      // A print made before the call, arriving late: not enough.
+      await feed(['{"type": "map", "data": {"@golab_calls": {"0": 1000}}}', `{"type": "printf", "data": "golab-tick ${now - 1e9}\\n"}`]);
+      assert.strictEqual(caught, false);
+      // A print made after it, but the interval lost events (here the count print itself).
+      await feed(['{"type": "lost_events", "data": {"events": 3}}', `{"type": "printf", "data": "golab-tick ${now + 1e6}\\n"}`]);
+      assert.strictEqual(caught, false, 'woke on a tick whose count print was lost');
+      assert.strictEqual(reader.acc.snapshot(0)[0].calls, 1000);
+      // The next whole interval.
+      await feed(['{"type": "map", "data": {"@golab_calls": {"0": 1010}}}', `{"type": "printf", "data": "golab-tick ${now + 2e6}\\n"}`]);
+      await waiting;
+      assert.strictEqual(caught, true);
+      assert.strictEqual(reader.acc.snapshot(0)[0].calls, 1010);
+      assert.strictEqual(reader.lost, 3);
     });
   });
 
