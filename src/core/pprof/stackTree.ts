@@ -59,8 +59,8 @@ const SORT_MIN_SAMPLES = 1 << 14;
 
 /**
  * The order in which to walk the samples: grouped by their locations at the first depths
- * (from the root) where stacks part, by one stable counting sort on those locations together.
- * Profiles list samples in hash order: in it, the samples of a node below those
+ * (from the root) where stacks part, by a stable LSD radix sort (one counting pass per
+ * depth). Profiles list samples in hash order: in it, the samples of a node below those
  * depths would be spread over all of the stacks' memory, a cache miss per sample each time
  * the walk reads them. In groups, copied in that order, they sit together and stay in cache.
  * The order does not change the tree: values are integers, summed exactly in any order.
@@ -71,48 +71,51 @@ function sampleOrder(p: Profile, varying: Int32Array): Int32Array | undefined {
   if (n < SORT_MIN_SAMPLES) return undefined;
   const nLocs = p.locFrameStart.length - 1;
   // Depths where at least 1/256 of the samples differ from their predecessor, root first,
-  // while the number of groups (estimated from every 64th sample) stays small. At each, a
-  // digit per location (x: 1 + the location, 0 past the stack's end): the locations seen in
-  // that estimate numbered in order of first sight, any other one more (rare ones grouped
-  // together: the grouping only speeds the walk up, the tree does not depend on it).
+  // while the number of groups (estimated from every 64th sample) stays small.
   const depths: number[] = [];
-  const digits: Int32Array[] = [];
-  const radix: number[] = [];
+  const seen = new Uint8Array(nLocs + 1);
   let groups = 1;
   for (let d = 0; d < varying.length && depths.length < SORT_DEPTHS; d++) {
     if (varying[d] * 256 < n) continue;
-    const digit = new Int32Array(nLocs + 1).fill(-1);
+    seen.fill(0);
     let distinct = 0;
     for (let s = 0; s < n; s += 64) {
       const end = sampleLocStart[s + 1];
       const x = d < end - sampleLocStart[s] ? sampleLocs[end - 1 - d] + 1 : 0;
-      if (digit[x] < 0) digit[x] = distinct++;
+      if (seen[x] === 0) {
+        seen[x] = 1;
+        distinct++;
+      }
     }
     if (depths.length > 0 && groups * distinct > SORT_GROUPS) break;
-    for (let x = 0; x <= nLocs; x++) if (digit[x] < 0) digit[x] = distinct;
     depths.push(d);
-    digits.push(digit);
-    radix.push(distinct + 1);
     groups *= distinct;
   }
   if (depths.length === 0) return undefined;
-  // One counting sort on the digits of all the depths together (a radix sort took a pass per depth).
-  const key = new Int32Array(n);
-  const count = new Int32Array(radix.reduce((a, b) => a * b, 1) + 1);
-  for (let s = 0; s < n; s++) {
-    const end = sampleLocStart[s + 1];
-    const len = end - sampleLocStart[s];
-    let k = 0;
-    for (let q = 0; q < depths.length; q++) {
-      const d = depths[q];
-      k = k * radix[q] + digits[q][d < len ? sampleLocs[end - 1 - d] + 1 : 0];
+  let order = new Int32Array(n);
+  let next = new Int32Array(n);
+  for (let s = 0; s < n; s++) order[s] = s;
+  // Digit: 1 + the location at that depth, 0 past the stack's end (so shorter stacks first).
+  const digit = new Int32Array(n);
+  const count = new Int32Array(nLocs + 2);
+  for (let k = depths.length - 1; k >= 0; k--) {
+    const d = depths[k];
+    count.fill(0);
+    for (let s = 0; s < n; s++) {
+      const end = sampleLocStart[s + 1];
+      const x = d < end - sampleLocStart[s] ? sampleLocs[end - 1 - d] + 1 : 0;
+      digit[s] = x;
+      count[x + 1]++;
     }
-    key[s] = k;
-    count[k + 1]++;
+    for (let j = 1; j < count.length; j++) count[j] += count[j - 1];
+    for (let i = 0; i < n; i++) {
+      const s = order[i];
+      next[count[digit[s]]++] = s;
+    }
+    const t = order;
+    order = next;
+    next = t;
   }
-  for (let j = 1; j < count.length; j++) count[j] += count[j - 1];
-  const order = new Int32Array(n);
-  for (let s = 0; s < n; s++) order[count[key[s]]++] = s;
   return order;
 }
 
