@@ -946,7 +946,8 @@ class Decoder {
     // (room never written was never backed by memory either), else copies, each its own buffer.
     const k = this.labelN;
     if (k < this.labelKey.length) {
-      const cut = 2 * this.labelKey.length <= 3 * k ? <T extends Int32Array | Float64Array>(a: T): T => a.subarray(0, k) as T : <T extends Int32Array | Float64Array>(a: T): T => a.slice(0, k) as T;
+      const view = 2 * this.labelKey.length <= 3 * k;
+      const cut = <T extends Int32Array | Float64Array>(a: T): T => (view ? a.subarray(0, k) : a.slice(0, k)) as T;
       this.labelKey = cut(this.labelKey);
       this.labelStr = cut(this.labelStr);
       this.labelNum = cut(this.labelNum);

@@ -381,24 +381,15 @@ export class Walk {
     const f = frames[rTop - k];
     const nSlots = off > on ? this.slots(cur, on, off, d + k, false) : 0;
     if (nSlots > 0) {
-      // The chain's own child as one more slot: its samples are idx[lo .. on).
-      const { slotFunc, slotCount, slotSum, slotLine, slotMixed, slotFirst, slotNext, sorted } = this;
+      // The chain's own child as one more slot, for the order only (its samples, idx[lo .. on),
+      // stay where they are, and it is made below, not pushed).
       const m = nSlots;
-      slotFunc[m] = frameFunc[f];
-      slotCount[m] = on - lo;
-      slotSum[m] = passing;
-      slotLine[m] = frameLine[f];
-      slotMixed[m] = mixed[k];
-      slotFirst[m] = lo;
+      this.slotFunc[m] = frameFunc[f];
+      this.slotSum[m] = passing;
       this.releaseSlots(m + 1);
       this.sortSlots(m + 1);
-      if (sorted[0] !== m) return -1;
-      let w = on;
-      for (let q = 1; q <= m; q++) {
-        slotNext[sorted[q]] = w;
-        w += slotCount[sorted[q]];
-      }
-      this.scatter(on, off, w);
+      if (this.sorted[0] !== m) return -1;
+      this.scatter(on, off, this.partStarts(on, 1, m + 1));
       this.pushChildren(cur, d + k, 1, m + 1);
     }
     return this.nodes.add(cur, frameFunc[f], mixed[k] === 0 ? frameLine[f] : last ? 0 : this.bestLine(lo, on, d + k));
@@ -425,7 +416,6 @@ export class Walk {
     for (let j = lo + 1; j < hi && len > 0; j++) len = this.match(idx[j], d, rTop, len);
     return len;
   }
-
 
   /** The nodes of the common chain (see {@link commonChain}) under `node`; returns the last. */
   private chainNodes(node: number, lo: number, hi: number, d: number, len: number): number {
@@ -514,7 +504,7 @@ export class Walk {
       this.singletons(node, d, nSlots);
       return;
     }
-    this.scatter(lo, hi, this.partStarts(lo, nSlots));
+    this.scatter(lo, hi, this.partStarts(lo, 0, nSlots));
     this.pushChildren(node, d, 0, nSlots);
   }
 
@@ -527,11 +517,11 @@ export class Walk {
     }
   }
 
-  /** Where each slot's part of the range starts, from `lo`, the slots in sorted order; returns where they end. */
-  private partStarts(lo: number, nSlots: number): number {
+  /** Where the parts of the slots sorted[from .. to) start, one after another from `lo`; returns where they end. */
+  private partStarts(lo: number, from: number, to: number): number {
     const { slotCount, slotNext, sorted } = this;
     let w = lo;
-    for (let k = 0; k < nSlots; k++) {
+    for (let k = from; k < to; k++) {
       const s = sorted[k];
       slotNext[s] = w;
       w += slotCount[s];
