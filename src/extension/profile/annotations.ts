@@ -86,15 +86,15 @@ export class ProfileAnnotations implements vscode.Disposable {
   /**
    * The annotations of a run: one note per hot line of the user's files. Its profiles are read
    * without blocking the editor (a large one takes a second); if another run is set meanwhile,
-   * that one's notes are shown and these dropped.
+   * that one's notes are shown and these dropped. Resolves with whether these were shown.
    */
-  async setRun(dir: string, manifest: ProfileRunManifest, mapSource: SourceMapper): Promise<void> {
+  async setRun(dir: string, manifest: ProfileRunManifest, mapSource: SourceMapper): Promise<boolean> {
     const generation = ++this.generation;
     const notes = new Map<string, Map<number, LineNote>>();
     for (const [kind, file] of Object.entries(manifest.profiles) as Array<[ProfileKind, string]>) {
       try {
         const profile = await decodeProfileAsync(await fs.promises.readFile(path.join(dir, file)));
-        if (generation !== this.generation) return;
+        if (generation !== this.generation) return false;
         const t = profile.sampleTypes.findIndex((s) => s.type === SHOWN[kind].type);
         if (t < 0) continue;
         let total = 0;
@@ -121,7 +121,7 @@ export class ProfileAnnotations implements vscode.Disposable {
         this.log.warn(`annotations: ${file}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    if (generation !== this.generation) return;
+    if (generation !== this.generation) return false;
     for (const [file, byLine] of notes) {
       if (byLine.size <= MAX_LINES_PER_FILE) continue;
       notes.set(file, new Map([...byLine].sort((a, b) => b[1].share - a[1].share).slice(0, MAX_LINES_PER_FILE)));
@@ -131,6 +131,7 @@ export class ProfileAnnotations implements vscode.Disposable {
     void this.state?.update(RUN_KEY, dir);
     void this.state?.update(ENABLED_KEY, true);
     this.render();
+    return true;
   }
 
   /**
@@ -148,10 +149,8 @@ export class ProfileAnnotations implements vscode.Disposable {
       return;
     }
     const enabled = this.state?.get<boolean>(ENABLED_KEY) ?? true;
-    const generation = this.generation + 1;
-    await this.setRun(dir, manifest, sourceMapperFor(dir));
     // (Unless a run set meanwhile took over.)
-    if (!enabled && generation === this.generation) this.toggle();
+    if ((await this.setRun(dir, manifest, sourceMapperFor(dir))) && !enabled) this.toggle();
   }
 
   toggle(): boolean {
