@@ -1106,7 +1106,9 @@ class Decoder {
       else if (field === 3) n = v;
       else if (field === 4) unit = v;
     }
-    if (this.labelN === this.labelKey.length) this.allocLabels(this.labelN * 2);
+    // Room for a label per Sample there is room for: the first Samples of a Go heap profile
+    // may have none, and doubling from there copied the labels nine times on 800k Samples.
+    if (this.labelN === this.labelKey.length) this.allocLabels(Math.max(2 * this.labelN, this.live ? this.sampleLocStart.length : 0));
     const i = this.labelN++;
     this.labelKey[i] = key;
     this.labelStr[i] = str;

@@ -71,11 +71,15 @@ export class Nodes {
     return n;
   }
 
-  /** The arrays at their exact length (copied when the capacity was more). */
+  /**
+   * The arrays at their exact length: views, not copies. The room past the count was never
+   * written, so (a large array's pages being mapped on first write) it holds no memory; a
+   * copy of 1.7M nodes touched 20 MB of fresh pages and took 15 ms.
+   */
   trimmed(): { parent: Int32Array; func: Int32Array; line: Int32Array } {
     const n = this.count;
     if (n === this.parent.length) return { parent: this.parent, func: this.func, line: this.line };
-    return { parent: this.parent.slice(0, n), func: this.func.slice(0, n), line: this.line.slice(0, n) };
+    return { parent: this.parent.subarray(0, n), func: this.func.subarray(0, n), line: this.line.subarray(0, n) };
   }
 }
 

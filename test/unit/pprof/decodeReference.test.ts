@@ -263,6 +263,31 @@ describe('pprof decoding against pprof-format', () => {
     assert.strictEqual(p.sampleLocs[2 * (nLocs - 1)], nLocs - 1, 'the last location index, past 2^16, kept whole');
   });
 
+  it('reads labels that start thousands of Samples in (as in Go heap profiles), as they come, sync and streamed', async () => {
+    const st = new StringTable();
+    const fn = new PbFunction({ id: 1, name: st.dedup('main.f'), filename: st.dedup('/src/f.go') });
+    const locations = Array.from({ length: 50 }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: 1, line: 1 + i })] }));
+    const types = [new ValueType({ type: st.dedup('objects'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('space'), unit: st.dedup('bytes') })];
+    // Labels per Sample by its index: none for the first 5000 (past the room the first Samples
+    // get) then one, as in Go's heap profiles; or three for the first 2000 (more labels than
+    // that room), then none, then one.
+    const layouts: [string, (i: number) => number, number][] = [
+      ['late labels', (i) => (i < 5000 ? 0 : 1), 7000],
+      ['early labels, then late ones', (i) => (i < 2000 ? 3 : i < 5000 ? 0 : 1), 13_000],
+    ];
+    for (const [name, count, total] of layouts) {
+      const samples = Array.from({ length: 12_000 }, (_, i) => {
+        const label = Array.from({ length: count(i) }, (_, k) => new Label({ key: st.dedup(`k${k}`), num: i * 3 + k }));
+        return new Sample({ locationId: [1 + (i % 50), 1 + ((i * 7) % 50)], value: [i, 2 * i], label });
+      });
+      const go = goOrder(new PbProfile({ sampleType: types, sample: samples, location: locations, function: [fn], stringTable: st }).encode());
+      const want = viaLibrary(go);
+      assert.strictEqual(want.labelKey.length, total, name);
+      assert.deepStrictEqual(decodeProfile(go), want, name);
+      assert.deepStrictEqual(await decodeProfileAsync(zlib.gzipSync(go), { chunkSize: 4096 }), want, `${name}, streamed`);
+    }
+  });
+
   it('decodeProfileAsync, streaming out of gzip in chunks of any size, gives the Profile decodeProfile gives', async function () {
     this.timeout(60_000);
     for (const name of PROFILES) {
