@@ -221,6 +221,9 @@ export function decodeProfileAsync(
         decoder.feed(avail, true);
         const profile = decoder.finish();
         settle();
+        // Nothing of the profile refers to the buffer it was inflated into (ours or zlib's,
+        // past the size of a pooled one): it is spare once read.
+        if (buf.byteOffset === 0 && buf.buffer.byteLength >= SPARE_MIN && buf.buffer instanceof ArrayBuffer) spareMemory.set(profile, buf.buffer);
         resolve(profile);
       } catch (e) {
         if (ended) fail(formatError(e));
@@ -1218,6 +1221,24 @@ class Decoder {
     withStacks(profile, this.sampleLocs);
     return profile;
   }
+}
+
+/** The smallest buffer worth handing on by {@link takeSpareMemory}. */
+const SPARE_MIN = 1 << 20;
+
+/** The buffer each profile decoded by decodeProfileAsync was inflated into, until taken. */
+const spareMemory = new WeakMap<Profile, ArrayBuffer>();
+
+/**
+ * The buffer a profile was inflated into (tens of megabytes for a large one), free since it
+ * was decoded, its pages already in memory: the first caller gets it, to work in (the flame
+ * model's scratch), where fresh memory would cost a page fault each 4 KB. Its bytes are
+ * those of the profile: whoever takes it must write before reading.
+ */
+export function takeSpareMemory(p: Profile): ArrayBuffer | undefined {
+  const b = spareMemory.get(p);
+  spareMemory.delete(p);
+  return b;
 }
 
 /** The compact location indices of profiles decoded here, while their `sampleLocs` is not yet made. */

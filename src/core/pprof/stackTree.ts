@@ -7,7 +7,7 @@
  * into it as frames; the walk builds the tree in preorder; the values are then summed up it.
  */
 import type { FlameTree } from '../../shared/flame';
-import { type Profile, stackLocations } from './decode';
+import { type Profile, stackLocations, takeSpareMemory } from './decode';
 import { depthsAndSizes } from './treeBuilder';
 import { grown, Nodes, Walk } from './walk';
 
@@ -65,7 +65,7 @@ const SORT_MIN_SAMPLES = 1 << 14;
  * the walk reads them. In groups, copied in that order, they sit together and stay in cache.
  * The order does not change the tree: values are integers, summed exactly in any order.
  */
-function sampleOrder(p: Profile, varying: Int32Array): Int32Array | undefined {
+function sampleOrder(p: Profile, varying: Int32Array, scratch: Scratch): Int32Array | undefined {
   const { sampleCount: n, sampleLocStart } = p;
   const sampleLocs = stackLocations(p);
   if (n < SORT_MIN_SAMPLES) return undefined;
@@ -92,11 +92,11 @@ function sampleOrder(p: Profile, varying: Int32Array): Int32Array | undefined {
     groups *= distinct;
   }
   if (depths.length === 0) return undefined;
-  let order = new Int32Array(n);
-  let next = new Int32Array(n);
+  let order = scratch.int32(n);
+  let next = scratch.int32(n);
   for (let s = 0; s < n; s++) order[s] = s;
   // Digit: 1 + the location at that depth, 0 past the stack's end (so shorter stacks first).
-  const digit = new Int32Array(n);
+  const digit = scratch.int32(n);
   const count = new Int32Array(nLocs + 2);
   for (let k = depths.length - 1; k >= 0; k--) {
     const d = depths[k];
@@ -138,7 +138,7 @@ interface Stacks {
   line: Int32Array;
 }
 
-function frameStacks(p: Profile, order: Int32Array | undefined, room: number): Stacks {
+function frameStacks(p: Profile, order: Int32Array | undefined, room: number, scratch: Scratch): Stacks {
   const { locFrameStart, frameFunc, frameLine } = p;
   const nLocs = locFrameStart.length - 1;
   // Per location, how many frames it has past its first; the numbers of those frames.
@@ -162,8 +162,8 @@ function frameStacks(p: Profile, order: Int32Array | undefined, room: number): S
       line[extraStart[l] + j] = frameLine[f + 1 + j];
     }
   }
-  if (nExtra === 0 && !order) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p), order, func, line };
-  return { ...copyStacks(p, order, extra, extraStart, nLocs + nExtra, room), copied: true, order, func, line };
+  if (nExtra === 0 && !order) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p, scratch), order, func, line };
+  return { ...copyStacks(p, order, extra, extraStart, nLocs + nExtra, room, scratch), copied: true, order, func, line };
 }
 
 /**
@@ -174,15 +174,15 @@ function frameStacks(p: Profile, order: Int32Array | undefined, room: number): S
  * walk took twice as long; so did this copy, reading in the walk's order and writing in it).
  * The frames' buffer has at least `room` bytes: see {@link totalArrays}.
  */
-function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array, extraStart: Int32Array, nFrames: number, room: number): Pick<Stacks, 'frames' | 'start' | 'value'> {
+function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array, extraStart: Int32Array, nFrames: number, room: number, scratch: Scratch): Pick<Stacks, 'frames' | 'start' | 'value'> {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
   const { sampleLocStart: locStart, sampleFrameStart: frameStart, values } = p;
   const locs = stackLocations(p);
   // Where each sample goes, from its frame count (the decoder counted them, inlined ones included).
-  const dest = new Int32Array(n);
-  const start = new Int32Array(n + 1);
+  const dest = scratch.int32(n);
+  const start = scratch.int32(n + 1);
   let w = 0;
   for (let i = 0; i < n; i++) {
     const s = order ? order[i] : i;
@@ -194,7 +194,7 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
   const wide = nFrames > 0xffff;
   const buffer = new ArrayBuffer(Math.max(w * (wide ? 4 : 2), room));
   const frames = wide ? new Int32Array(buffer, 0, w) : new Uint16Array(buffer, 0, w);
-  const value = new Float64Array(n);
+  const value = scratch.float64(n);
   for (let s = 0; s < n; s++) {
     const i = dest[s];
     let o = start[i];
@@ -225,9 +225,10 @@ export function buildFlameTree(profile: Profile, options: { peelMin?: number; pe
   // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
   const nodeRoom = Math.min(maxNodes, 1 << 24);
   const nTypes = profile.sampleTypes.length;
-  const order = sampleOrder(profile, varying);
-  const stacks = frameStacks(profile, order, nTypes * 8 * nodeRoom);
-  const walk = new Walk({ ...stacks, functions: profile.functions, ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, new Nodes(nodeRoom));
+  const scratch = new Scratch(takeSpareMemory(profile));
+  const order = sampleOrder(profile, varying, scratch);
+  const stacks = frameStacks(profile, order, nTypes * 8 * nodeRoom, scratch);
+  const walk = new Walk({ ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, new Nodes(nodeRoom));
   const { parent, func, line } = walk.run().trimmed();
   if (options.peeled) Object.assign(options.peeled, walk.peeled);
   const n = parent.length;
@@ -237,6 +238,36 @@ export function buildFlameTree(profile: Profile, options: { peelMin?: number; pe
   const total = totalArrays(stacks, nTypes, n);
   sumValues(profile.values, stacks.order, walk.leaf, parent, total);
   return { parent, func, line, depth, size, total };
+}
+
+/**
+ * Per-sample arrays of the model's work, carved one after another out of the buffer the
+ * profile was inflated into (see takeSpareMemory) while it has room, then fresh. That
+ * buffer's pages are in memory already, where each 4 KB of fresh memory costs a page fault
+ * when first written: on a 10 MB heap profile these arrays are 35 MB (8k faults). Their
+ * contents are whatever was there: each of them is written before it is read.
+ */
+class Scratch {
+  private at = 0;
+  constructor(private readonly buffer: ArrayBuffer | undefined) {}
+
+  int32(n: number): Int32Array {
+    const at = this.take(4 * n);
+    return this.buffer && at >= 0 ? new Int32Array(this.buffer, at, n) : new Int32Array(n);
+  }
+
+  float64(n: number): Float64Array {
+    const at = this.take(8 * n);
+    return this.buffer && at >= 0 ? new Float64Array(this.buffer, at, n) : new Float64Array(n);
+  }
+
+  /** The offset of `bytes` more of the buffer (8-aligned), or -1 if it has not that many left. */
+  private take(bytes: number): number {
+    const at = Math.ceil(this.at / 8) * 8;
+    if (!this.buffer || at + bytes > this.buffer.byteLength) return -1;
+    this.at = at + bytes;
+    return at;
+  }
 }
 
 /**
@@ -257,10 +288,10 @@ function totalArrays(stacks: Stacks, nTypes: number, n: number): Float64Array[] 
   return Array.from({ length: nTypes }, () => new Float64Array(n));
 }
 
-function defaultValues(p: Profile): Float64Array {
+function defaultValues(p: Profile, scratch: Scratch): Float64Array {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
-  const value = new Float64Array(n);
+  const value = scratch.float64(n);
   for (let s = 0; s < n; s++) value[s] = p.values[s * nTypes + p.defaultType];
   return value;
 }

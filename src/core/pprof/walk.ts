@@ -34,6 +34,8 @@ export interface WalkData {
   functions: readonly FlameFunction[];
   /** Ranges of at least this many samples may be peeled ({@link PEEL_MIN} by default). */
   peelMin?: number;
+  /** Where the per-sample arrays of the walk come from (fresh ones if not given); their contents may be anything. */
+  scratch?: (n: number) => Int32Array;
 }
 
 /** `a` copied into an array twice its size, or `min` if that is more. */
@@ -160,11 +162,14 @@ export class Walk {
     this.start = data.start;
     this.value = data.value;
     const m = data.start.length - 1;
-    this.leaf = new Int32Array(m);
-    this.idx = new Int32Array(m);
+    // Each written before it is read: every sample ends at a node, and key and tmp are
+    // scratch of each split, written for its range first.
+    const scratch = data.scratch ?? ((n: number) => new Int32Array(n));
+    this.leaf = scratch(m);
+    this.idx = scratch(m);
     for (let i = 0; i < m; i++) this.idx[i] = i;
-    this.key = new Int32Array(m);
-    this.tmp = new Int32Array(m);
+    this.key = scratch(m);
+    this.tmp = scratch(m);
     const nFrames = data.func.length;
     this.frameSum = new Float64Array(nFrames);
     this.frameSeen = new Uint8Array(nFrames);

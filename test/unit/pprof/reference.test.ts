@@ -4,8 +4,9 @@
  * on random profiles with recursion, inlining, wide nodes and several lines per function.
  */
 import * as assert from 'assert';
+import * as zlib from 'zlib';
 import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
-import { decodeProfile, type Profile } from '../../../src/core/pprof/decode';
+import { decodeProfile, decodeProfileAsync, type Profile, takeSpareMemory } from '../../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../../src/core/pprof/model';
 import { buildFlameTree } from '../../../src/core/pprof/stackTree';
 import type { FlameProfile } from '../../../src/shared/flame';
@@ -19,6 +20,10 @@ function rng(seed: number): () => number {
 }
 
 function randomProfile(seed: number, minSamples = 50): Profile {
+  return decodeProfile(randomProfileBytes(seed, minSamples));
+}
+
+function randomProfileBytes(seed: number, minSamples = 50): Uint8Array {
   const rand = rng(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const st = new StringTable();
@@ -35,7 +40,7 @@ function randomProfile(seed: number, minSamples = 50): Profile {
     const stack = Array.from({ length: depth }, (_, d) => (d < 3 && rand() < 0.7 ? 1 + d : 1 + int(nLocs)));
     return new Sample({ locationId: stack.reverse(), value: [1 + int(3), 1 + int(1000)] });
   });
-  return encodeProfile(st, functions, locations, samples);
+  return encodeBytes(st, functions, locations, samples);
 }
 
 /**
@@ -80,14 +85,17 @@ function chainProfile(seed: number, nSamples: number, nOff: number, inlined: boo
 
 /** A profile of two sample types (samples/count, cpu/nanoseconds) of these parts, encoded and decoded. */
 function encodeProfile(st: StringTable, functions: PbFunction[], locations: Location[], samples: Sample[]): Profile {
-  const pb = new PbProfile({
+  return decodeProfile(encodeBytes(st, functions, locations, samples));
+}
+
+function encodeBytes(st: StringTable, functions: PbFunction[], locations: Location[], samples: Sample[]): Uint8Array {
+  return new PbProfile({
     sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('cpu'), unit: st.dedup('nanoseconds') })],
     function: functions,
     location: locations,
     sample: samples,
     stringTable: st,
-  });
-  return decodeProfile(pb.encode());
+  }).encode();
 }
 
 /**
@@ -240,6 +248,19 @@ describe('pprof flame model against a naive reference', () => {
     const want = naive(p);
     assert.strictEqual(fast.tree.total[0].buffer, fast.tree.total[1].buffer, 'both totals in one buffer, the copy\'s');
     for (let t = 0; t < 2; t++) assert.deepStrictEqual(Array.from(fast.tree.total[t]), Array.from(want.tree.total[t]), `type ${t}`);
+  });
+
+  it('builds the same tree working in the buffer a profile was inflated into (its bytes left there)', async function () {
+    this.timeout(60_000);
+    for (let seed = 1; seed <= 3; seed++) {
+      // Sorted and copied for the walk: every per-sample array of the model is in that buffer.
+      const gz = zlib.gzipSync(randomProfileBytes(seed * 101, 80_000));
+      const streamed = await decodeProfileAsync(gz);
+      const spare = takeSpareMemory(await decodeProfileAsync(gz));
+      assert.ok(spare && spare.byteLength >= zlib.gunzipSync(gz).length, `the inflated bytes (${zlib.gunzipSync(gz).length}) are spare once decoded`);
+      assert.deepStrictEqual(buildFlameTree(streamed), buildFlameTree(decodeProfile(gz)), `seed ${seed}`);
+      assert.strictEqual(takeSpareMemory(streamed), undefined, 'the model took it');
+    }
   });
 
   it('builds the same lines when only a few nodes are called or end at a second line', () => {
