@@ -17,6 +17,9 @@ export const PEEL_MIN = 1 << 12;
 const PEEL_SHARE = 64;
 /** Samples of a range looked at first, to tell a split at its top from a chain with a few samples off it. */
 const PEEL_PROBES = 64;
+/** Ranks below this fit beside a total below 2^32 in a float64 (see Walk.sortSlots). */
+const RANK_SPAN = 1 << 21;
+
 const LINE_BITS = 7;
 const LINE_SLOTS = 1 << LINE_BITS;
 
@@ -144,6 +147,8 @@ export class Walk {
   /** The entry of the first sample of each slot. */
   private readonly slotFirst: Int32Array;
   private readonly slotRank = new Int32Array(32);
+  /** Scratch of {@link sortSlots}: each slot's total and rank as one number. */
+  private readonly slotKey = new Float64Array(32);
   /** Scratch of {@link placeByTotal}: which places are taken. */
   private readonly slotPlaced = new Uint8Array(32);
   /** Pending children, last to walk first: their samples' range, depth, parent, function, line (NO_LINE: to find). */
@@ -606,7 +611,27 @@ export class Walk {
     if (!this.rank && this.placeByTotal(nSlots)) return;
     const rank = this.ranks();
     const rk = this.slotRank;
-    for (let s = 0; s < nSlots; s++) rk[s] = rank[slotFunc[s]];
+    // Totals that are whole numbers below 2^32 (nearly all below the top of a tree) and the
+    // rank in one float64, exactly (below 2^53): one comparison per pair instead of three.
+    // On a heap profile with 65k splits into a dozen single samples, those took 60 ms.
+    const key = this.slotKey;
+    let exact = +(rank.length <= RANK_SPAN);
+    for (let s = 0; s < nSlots; s++) {
+      const v = slotSum[s];
+      const r = rank[slotFunc[s]];
+      rk[s] = r;
+      exact &= +(v >>> 0 === v);
+      key[s] = v * RANK_SPAN + (RANK_SPAN - 1 - r);
+    }
+    if (exact === 1) {
+      for (let a = 0; a < nSlots; a++) {
+        const ka = key[a];
+        let place = 0;
+        for (let b = 0; b < nSlots; b++) place += +(key[b] > ka);
+        sorted[place] = a;
+      }
+      return;
+    }
     for (let a = 0; a < nSlots; a++) {
       const sa = slotSum[a];
       const ra = rk[a];

@@ -263,6 +263,22 @@ describe('pprof flame model against a naive reference', () => {
     }
   });
 
+  it('orders children by total then name whatever the totals: past 2^32, negative, fractional', function () {
+    this.timeout(60_000);
+    // A total and a rank go in one number while the totals are whole and below 2^32; these
+    // take the other way, with ties as common as in the profiles above.
+    const scales = [2 ** 33, -1, 0.5, -(2 ** 40)];
+    for (let seed = 1; seed <= 40; seed++) {
+      const p = randomProfile(seed * 13);
+      const scale = scales[seed % scales.length];
+      for (let i = 0; i < p.values.length; i++) p.values[i] *= scale;
+      const fast = buildFlameProfile(p, 'fast');
+      // (A node's total is at least its children's only when no value is negative.)
+      if (scale > 0) checkInvariants(fast);
+      assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `seed ${seed}, values times ${scale}`);
+    }
+  });
+
   it('builds the same lines when only a few nodes are called or end at a second line', () => {
     // 3000 distinct stacks of one call line per frame; then one call from another line, and
     // one sample ending at another line: two nodes of thousands have a second line.
