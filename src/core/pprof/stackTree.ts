@@ -136,6 +136,8 @@ interface Stacks {
   order: Int32Array | undefined;
   func: Int32Array;
   line: Int32Array;
+  /** Per sample, how many of its outermost frames are those of the middle one's (see {@link copyStacks}). */
+  rootMatch?: Uint8Array;
 }
 
 function frameStacks(p: Profile, order: Int32Array | undefined, room: number, scratch: Scratch): Stacks {
@@ -174,7 +176,7 @@ function frameStacks(p: Profile, order: Int32Array | undefined, room: number, sc
  * walk took twice as long; so did this copy, reading in the walk's order and writing in it).
  * The frames' buffer has at least `room` bytes: see {@link totalArrays}.
  */
-function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array, extraStart: Int32Array, nFrames: number, room: number, scratch: Scratch): Pick<Stacks, 'frames' | 'start' | 'value'> {
+function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array, extraStart: Int32Array, nFrames: number, room: number, scratch: Scratch): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch'> {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
@@ -195,14 +197,38 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
   const buffer = new ArrayBuffer(Math.max(w * (wide ? 4 : 2), room));
   const frames = wide ? new Int32Array(buffer, 0, w) : new Uint16Array(buffer, 0, w);
   const value = scratch.float64(n);
+  // The middle sample of the walk's order is the reference of its first peel (see Walk.peel),
+  // which measures how many outer frames each sample has with its functions: a pass over
+  // every frame of the profile, from memory. Here, while each stack is copied (in cache),
+  // the part of it that is the reference's own frames is measured; the peel starts after it.
+  // Only for a reference without inlined frames (its locations are then its frames).
+  const ref = n > 0 ? (order ? order[n >>> 1] : n >>> 1) : 0;
+  const refTop = n > 0 && frameStart[ref + 1] - frameStart[ref] === locStart[ref + 1] - locStart[ref] ? locStart[ref + 1] - 1 : -1;
+  const refLen = refTop >= 0 ? Math.min(255, refTop - locStart[ref] + 1) : 0;
+  const rootMatch = refLen > 0 ? scratch.uint8(n) : undefined;
   for (let s = 0; s < n; s++) {
     const i = dest[s];
     let o = start[i];
     const a = locStart[s];
     const e = locStart[s + 1];
     if (start[i + 1] - o === e - a) {
-      for (let k = a; k < e; k++) frames[o++] = locs[k];
+      if (rootMatch) {
+        // The outer frames the reference's, then the rest (a location is its own frame here).
+        const top = o + (e - a) - 1;
+        const lim = Math.min(e - a, refLen);
+        let q = 0;
+        while (q < lim && locs[e - 1 - q] === locs[refTop - q]) {
+          frames[top - q] = locs[e - 1 - q];
+          q++;
+        }
+        rootMatch[i] = q;
+        for (let k = a; k < e - q; k++) frames[o++] = locs[k];
+      } else {
+        for (let k = a; k < e; k++) frames[o++] = locs[k];
+      }
     } else {
+      // (Inlined frames: the peel measures this one whole.)
+      if (rootMatch) rootMatch[i] = 0;
       // A location with inlined frames: they follow it, innermost first (the stack is leaf first).
       for (let k = a; k < e; k++) {
         const l = locs[k];
@@ -212,7 +238,7 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
     }
     value[i] = values[s * nTypes + def];
   }
-  return { frames, start, value };
+  return { frames, start, value, ...(rootMatch ? { rootMatch } : {}) };
 }
 
 /**
@@ -220,7 +246,7 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
  * function name, so the layout does not depend on the profile's numbering), each node's
  * `line` the one carrying most of its value (ties to the lowest).
  */
-export function buildFlameTree(profile: Profile, options: { peelMin?: number; peeled?: { ranges: number; depths: number; stopped: number } } = {}): FlameTree {
+export function buildFlameTree(profile: Profile, options: { peelMin?: number; peeled?: Walk['peeled'] } = {}): FlameTree {
   const { maxNodes, varying } = bounds(profile);
   // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
   const nodeRoom = Math.min(maxNodes, 1 << 24);
@@ -254,6 +280,11 @@ class Scratch {
   int32(n: number): Int32Array {
     const at = this.take(4 * n);
     return this.buffer && at >= 0 ? new Int32Array(this.buffer, at, n) : new Int32Array(n);
+  }
+
+  uint8(n: number): Uint8Array {
+    const at = this.take(n);
+    return this.buffer && at >= 0 ? new Uint8Array(this.buffer, at, n) : new Uint8Array(n);
   }
 
   float64(n: number): Float64Array {

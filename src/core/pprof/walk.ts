@@ -39,6 +39,11 @@ export interface WalkData {
   peelMin?: number;
   /** Where the per-sample arrays of the walk come from (fresh ones if not given); their contents may be anything. */
   scratch?: (n: number) => Int32Array;
+  /**
+   * Per sample, how many of its outermost frames are those of the middle sample (the same
+   * frame numbers), if known: the root's peel, whose reference that sample is, starts there.
+   */
+  rootMatch?: Uint8Array;
 }
 
 /** `a` copied into an array twice its size, or `min` if that is more. */
@@ -113,11 +118,14 @@ export class Walk {
   /** 1 + the last depth marked in `mixed`. */
   private mixedTop = 0;
   private readonly peelMin: number;
+  /** See WalkData.rootMatch; dropped once the root's peel has used it. */
+  private rootMatch: Uint8Array | undefined;
   /**
-   * How many ranges were peeled, how many of their depths, and how many of them stopped at a
-   * child off the chain that goes first (for tests and benchmarks).
+   * How many ranges were peeled, how many of their depths, how many of them stopped at a
+   * child off the chain that goes first, whether the root's started from the matches measured
+   * while copying (for tests and benchmarks).
    */
-  readonly peeled = { ranges: 0, depths: 0, stopped: 0 };
+  readonly peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false };
   /** Scratch of {@link peel}, per depth below the range's node: how many samples match the reference that far, their sum, where they end. */
   private matchCount = new Int32Array(64);
   private matchSum = new Float64Array(64);
@@ -164,6 +172,7 @@ export class Walk {
     this.frameLine = data.line;
     this.functions = data.functions;
     this.peelMin = Math.max(2, data.peelMin ?? PEEL_MIN);
+    this.rootMatch = data.rootMatch;
     this.start = data.start;
     this.value = data.value;
     const m = data.start.length - 1;
@@ -261,9 +270,13 @@ export class Walk {
     const ref = this.idx[lo + ((hi - lo) >>> 1)];
     const rTop = this.start[ref + 1] - 1 - d;
     const depth = rTop - this.start[ref] + 1;
+    // Known matches are the root's (the first peel, if any, is the root's: see WalkData.rootMatch).
+    const root = d === 0 && lo === 0 && hi === this.idx.length ? this.rootMatch : undefined;
+    this.rootMatch = undefined;
     if (depth <= 0 || !this.probesAgree(lo, hi, d, rTop)) return false;
     if (pending) this.nodes.line[node] = Math.max(0, this.bestLine(lo, hi, d - 1));
-    this.matchLengths(lo, hi, d, rTop, depth);
+    this.matchLengths(lo, hi, d, rTop, depth, root);
+    if (root) this.peeled.rootFromCopy = true;
     const { matchCount, matchSum, matchEnd } = this;
     // The first depth where many samples leave the chain (or the reference ends).
     let rest = hi - lo;
@@ -316,8 +329,9 @@ export class Walk {
    * Per sample of idx[lo .. hi), in key: how many frames from depth d have the functions of
    * the reference's (whose frame at depth d is frames[rTop]; `depth` of them); per such
    * length, how many samples and their sum. Marks in `mixed` the depths where lines differ.
+   * `known`: per sample, how many of those frames are known to be the reference's own.
    */
-  private matchLengths(lo: number, hi: number, d: number, rTop: number, depth: number): void {
+  private matchLengths(lo: number, hi: number, d: number, rTop: number, depth: number, known: Uint8Array | undefined): void {
     const { idx, key, value } = this;
     if (depth + 2 > this.matchCount.length) {
       const n = 2 * (depth + 2);
@@ -332,7 +346,7 @@ export class Walk {
     matchSum.fill(0, 0, depth + 1);
     for (let j = lo; j < hi; j++) {
       const i = idx[j];
-      const k = this.match(i, d, rTop, depth);
+      const k = this.match(i, d, rTop, depth, known ? known[i] : 0);
       key[j] = k;
       matchCount[k]++;
       matchSum[k] += value[i];
@@ -342,13 +356,14 @@ export class Walk {
   /**
    * How many frames from depth d sample i has with the functions of the reference's (whose
    * frame at depth d is frames[rTop]), at most `len`; marks in `mixed` the depths where their
-   * lines differ. Read in the stack's order, from its outermost frame in.
+   * lines differ. Read in the stack's order, from its outermost frame in, from the `from`-th
+   * (those before it known to be the reference's own frames).
    */
-  private match(i: number, d: number, rTop: number, len: number): number {
+  private match(i: number, d: number, rTop: number, len: number, from: number): number {
     const { frames, start, frameFunc, frameLine, mixed } = this;
     const top = start[i + 1] - 1 - d;
     const lim = Math.min(len, top - start[i] + 1);
-    let k = 0;
+    let k = Math.min(from, lim);
     while (k < lim) {
       const fa = frames[top - k];
       const fb = frames[rTop - k];
@@ -427,7 +442,7 @@ export class Walk {
     const rTop = start[ref + 1] - 1 - d;
     let len = rTop - start[ref] + 1;
     if (len > this.mixed.length) this.mixed = new Uint8Array(2 * len);
-    for (let j = lo + 1; j < hi && len > 0; j++) len = this.match(idx[j], d, rTop, len);
+    for (let j = lo + 1; j < hi && len > 0; j++) len = this.match(idx[j], d, rTop, len, 0);
     return len;
   }
 

@@ -369,7 +369,7 @@ describe('pprof flame model against a naive reference', () => {
     let fellBack = 0;
     for (let seed = 1; seed <= 80; seed++) {
       const p = chainProfile(seed, 500 + (seed % 7) * 300, 1 + (seed % 5), seed % 2 === 0);
-      const peeled = { ranges: 0, depths: 0, stopped: 0 };
+      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false };
       // Every range of 2 samples or more is a candidate: the small ones of the tails too.
       const tree = buildFlameTree(p, { peelMin: 2, peeled });
       const plain = buildFlameTree(p, { peelMin: 1 << 30 });
@@ -382,6 +382,23 @@ describe('pprof flame model against a naive reference', () => {
     }
     assert.ok(peeledDepths > 200, `${peeledDepths} depths peeled`);
     assert.ok(fellBack > 0, 'no chain stopped at a child that goes before it');
+  });
+
+  it('peels the root of a sorted profile from the matches measured while its stacks were copied', function () {
+    this.timeout(120_000);
+    let fromCopy = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      // Past 2^14 samples they are sorted, so copied; the root is peeled at the default size
+      // (unless a probe falls on one of the few samples off the chain at the root).
+      const p = chainProfile(seed, 20_000, 3 + seed, false);
+      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false };
+      const tree = buildFlameTree(p, { peeled });
+      if (peeled.rootFromCopy) fromCopy++;
+      assert.deepStrictEqual(tree, buildFlameTree(p, { peelMin: 1 << 30 }), `seed ${seed}`);
+      const fast = { ...buildFlameProfile(p, 'fast'), tree };
+      assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `seed ${seed}`);
+    }
+    assert.ok(fromCopy >= 4, `${fromCopy} of 6 roots peeled from the copy's matches`);
   });
 
   it('peels the same trees on random profiles', function () {
