@@ -140,7 +140,7 @@ interface Stacks {
   rootMatch?: Uint8Array;
 }
 
-function frameStacks(p: Profile, order: Int32Array | undefined, room: number, scratch: Scratch): Stacks {
+function frameStacks(p: Profile, order: Int32Array | undefined, scratch: Scratch): Stacks {
   const { locFrameStart, frameFunc, frameLine } = p;
   const nLocs = locFrameStart.length - 1;
   // Per location, how many frames it has past its first; the numbers of those frames.
@@ -165,7 +165,7 @@ function frameStacks(p: Profile, order: Int32Array | undefined, room: number, sc
     }
   }
   if (nExtra === 0 && !order) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p, scratch), order, func, line };
-  return { ...copyStacks(p, order, extra, extraStart, nLocs + nExtra, room, scratch), copied: true, order, func, line };
+  return { ...copyStacks(p, order, extra, extraStart, nLocs + nExtra, scratch), copied: true, order, func, line };
 }
 
 /**
@@ -174,9 +174,9 @@ function frameStacks(p: Profile, order: Int32Array | undefined, room: number, sc
  * is written in a few hundred sequential streams, and the walk then reads it in order, where
  * reading the profile's own arrays in the walk's order would be a cache miss per sample (the
  * walk took twice as long; so did this copy, reading in the walk's order and writing in it).
- * The frames' buffer has at least `room` bytes: see {@link totalArrays}.
+ * Its buffer is reused for totals afterwards: see {@link totalArrays}.
  */
-function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array, extraStart: Int32Array, nFrames: number, room: number, scratch: Scratch): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch'> {
+function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array, extraStart: Int32Array, nFrames: number, scratch: Scratch): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch'> {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
@@ -194,11 +194,7 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
   }
   start[n] = w;
   const wide = nFrames > 0xffff;
-  // Room for the totals (pages never written are never backed): address space only, bounded
-  // by 8 times the frames' size, as the node estimate can be far above the count.
-  const bytes = w * (wide ? 4 : 2);
-  const buffer = new ArrayBuffer(Math.max(bytes, Math.min(room, 8 * bytes)));
-  const frames = wide ? new Int32Array(buffer, 0, w) : new Uint16Array(buffer, 0, w);
+  const frames = wide ? new Int32Array(w) : new Uint16Array(w);
   const value = scratch.float64(n);
   // The middle sample of the walk's order is the reference of its first peel (see Walk.peel),
   // which measures how many outer frames each sample has with its functions: a pass over
@@ -256,7 +252,7 @@ export function buildFlameTree(profile: Profile, options: { peelMin?: number; pe
   const nTypes = profile.sampleTypes.length;
   const scratch = new Scratch(takeSpareMemory(profile));
   const order = sampleOrder(profile, varying, scratch);
-  const stacks = frameStacks(profile, order, nTypes * 8 * nodeRoom, scratch);
+  const stacks = frameStacks(profile, order, scratch);
   const walk = new Walk({ ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, new Nodes(nodeRoom));
   const { parent, func, line } = walk.run().trimmed();
   if (options.peeled) Object.assign(options.peeled, walk.peeled);
@@ -305,22 +301,20 @@ class Scratch {
 }
 
 /**
- * The totals' arrays, one per sample type: in the pages of the walk's copy of the frames when
- * they cover most of them (its buffer was made with room for the estimated node count), else
- * fresh. A page is paid for when first written (a fault, about 2 µs here and more when the
- * machine is busy), and those of the copy are dead once the walk is done: on a heap profile
- * of 1.7M nodes this saved 23k of the model's 53k page faults and about 60 ms. Only when they
- * cover three quarters of the copy or more: pages of it past the totals stay in memory as
- * long as the tree (on a 50 MB profile, 30 MB beside its 270 MB, where 40k faults were saved).
+ * The totals' arrays, one per sample type: as many as fit in the pages of the walk's copy of
+ * the frames, dead once the walk is done, then fresh ones. A page is paid for when first
+ * written (a fault, about 2 µs here and more when the machine is busy): on a heap profile of
+ * 1.7M nodes, two of the four arrays in the copy's 39 MB save 6.7k page faults. Only when
+ * they fill two thirds of its buffer or more: VS Code sends a view's whole buffer to the
+ * webview, and the rest of the copy's pages stay in memory as long as the tree.
  */
 function totalArrays(stacks: Stacks, nTypes: number, n: number): Float64Array[] {
   const { frames, copied } = stacks;
-  const bytes = nTypes * 8 * n;
-  if (copied && frames.buffer.byteLength >= bytes && 4 * bytes >= 3 * frames.byteLength) {
-    const buffer = frames.buffer;
-    return Array.from({ length: nTypes }, (_, t) => new Float64Array(buffer, t * 8 * n, n).fill(0));
-  }
-  return Array.from({ length: nTypes }, () => new Float64Array(n));
+  const one = 8 * n;
+  const buffer = frames.buffer;
+  const fit = copied && n > 0 ? Math.min(nTypes, Math.floor(buffer.byteLength / one)) : 0;
+  const inCopy = 3 * fit * one >= 2 * buffer.byteLength ? fit : 0;
+  return Array.from({ length: nTypes }, (_, t) => (t < inCopy ? new Float64Array(buffer, t * one, n).fill(0) : new Float64Array(n)));
 }
 
 function defaultValues(p: Profile, scratch: Scratch): Float64Array {
