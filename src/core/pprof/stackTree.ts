@@ -193,8 +193,7 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
     w += frameStart[s + 1] - frameStart[s];
   }
   start[n] = w;
-  const wide = nFrames > 0xffff;
-  const frames = wide ? new Int32Array(w) : new Uint16Array(w);
+  const frames = nFrames <= 0xffff ? new Uint16Array(w) : new Int32Array(w);
   const value = scratch.float64(n);
   // The middle sample of the walk's order is the reference of its first peel (see Walk.peel),
   // which measures how many outer frames each sample has with its functions: a pass over
@@ -247,13 +246,15 @@ function copyStacks(p: Profile, order: Int32Array | undefined, extra: Int32Array
  */
 export function buildFlameTree(profile: Profile, options: { peelMin?: number; peeled?: Walk['peeled'] } = {}): FlameTree {
   const { maxNodes, varying } = bounds(profile);
-  // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
-  const nodeRoom = Math.min(maxNodes, 1 << 24);
   const nTypes = profile.sampleTypes.length;
   const scratch = new Scratch(takeSpareMemory(profile));
   const order = sampleOrder(profile, varying, scratch);
   const stacks = frameStacks(profile, order, scratch);
-  const walk = new Walk({ ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, new Nodes(nodeRoom));
+  const walk = new Walk(
+    { ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) },
+    // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
+    new Nodes(Math.min(maxNodes, 1 << 24)),
+  );
   const { parent, func, line } = walk.run().trimmed();
   if (options.peeled) Object.assign(options.peeled, walk.peeled);
   const n = parent.length;
@@ -277,26 +278,24 @@ class Scratch {
   constructor(private readonly buffer: ArrayBuffer | undefined) {}
 
   int32(n: number): Int32Array {
-    const at = this.take(4 * n);
-    return this.buffer && at >= 0 ? new Int32Array(this.buffer, at, n) : new Int32Array(n);
+    return this.take(Int32Array, n);
   }
 
   uint8(n: number): Uint8Array {
-    const at = this.take(n);
-    return this.buffer && at >= 0 ? new Uint8Array(this.buffer, at, n) : new Uint8Array(n);
+    return this.take(Uint8Array, n);
   }
 
   float64(n: number): Float64Array {
-    const at = this.take(8 * n);
-    return this.buffer && at >= 0 ? new Float64Array(this.buffer, at, n) : new Float64Array(n);
+    return this.take(Float64Array, n);
   }
 
-  /** The offset of `bytes` more of the buffer (8-aligned), or -1 if it has not that many left. */
-  private take(bytes: number): number {
+  /** `n` elements of the buffer's next 8-aligned bytes, or a fresh array if it has not that many left. */
+  private take<T>(Kind: { new (buffer: ArrayBuffer, at: number, n: number): T; new (n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
     const at = Math.ceil(this.at / 8) * 8;
-    if (!this.buffer || at + bytes > this.buffer.byteLength) return -1;
-    this.at = at + bytes;
-    return at;
+    const end = at + n * Kind.BYTES_PER_ELEMENT;
+    if (!this.buffer || end > this.buffer.byteLength) return new Kind(n);
+    this.at = end;
+    return new Kind(this.buffer, at, n);
   }
 }
 
