@@ -119,6 +119,7 @@ describe('probes (real uprobes on a real Go binary)', function () {
         await session.ended;
         const result = await session.stop();
         const s = byName(result.functions, 'main.deep');
+        console.log(`      main.deep: ${s.calls} calls, ${s.measured} timed, ${result.lost} events lost`);
         // (The events bpftrace lost, if any, say why a count fell short.)
         assert.strictEqual(s.calls, 1010, `${result.lost} events lost`);
         // Keyed by (goroutine, stack depth from g.stack.hi): every frame pairs with its own RET after the copy.

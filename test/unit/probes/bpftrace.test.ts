@@ -84,6 +84,19 @@ describe('probes: bpftrace engine', () => {
       );
       assert.deepStrictEqual({ calls: sleepy.calls, measured: sleepy.measured }, { calls: 0, measured: 0 });
     });
+
+    it('never counts fewer calls than it timed (the count map fell one short under load)', () => {
+      const acc = new StatsAccumulator(['main.deep'], []);
+      for (let i = 0; i < 1010; i++) acc.recordLatency(0, 1000);
+      acc.setCalls(0, 1009);
+      assert.deepStrictEqual(
+        acc.snapshot(0).map((f) => [f.calls, f.measured]),
+        [[1010, 1010]],
+      );
+      // And a later, higher count still wins.
+      acc.setCalls(0, 1012);
+      assert.strictEqual(acc.snapshot(1).at(0)?.calls, 1012);
+    });
   });
 
   describe('BpftraceReader.caughtUp', () => {
