@@ -313,7 +313,10 @@ function totalArrays(stacks: Stacks, nTypes: number, n: number): Float64Array[] 
   const buffer = frames.buffer;
   const fit = copied && n > 0 ? Math.min(nTypes, Math.floor(buffer.byteLength / one)) : 0;
   const inCopy = 3 * fit * one >= 2 * buffer.byteLength ? fit : 0;
-  return Array.from({ length: nTypes }, (_, t) => (t < inCopy ? new Float64Array(buffer, t * one, n).fill(0) : new Float64Array(n)));
+  // Fresh arrays are written once first (fill): summing into them reads each page before writing
+  // it, and a first read maps the zero page, to be replaced at the first write, a second fault
+  // (26.6k faults where 13.3k suffice for the 54 MB of totals of a heap profile of 1.7M nodes).
+  return Array.from({ length: nTypes }, (_, t) => (t < inCopy ? new Float64Array(buffer, t * one, n) : new Float64Array(n)).fill(0));
 }
 
 function defaultValues(p: Profile, scratch: Scratch): Float64Array {
