@@ -14,7 +14,7 @@ export const NO_LINE = -2147483648;
 /** Ranges of at least this many samples may be peeled (see Walk.peel); tests pass less. */
 export const PEEL_MIN = 1 << 12;
 /** A depth where at most 1/PEEL_SHARE of the samples still on the chain leave it is peeled. */
-const PEEL_SHARE = 64;
+export const PEEL_SHARE = 64;
 /** Samples of a range looked at first, to tell a split at its top from a chain with a few samples off it. */
 const PEEL_PROBES = 64;
 /** Ranks below this fit beside a total below 2^32 in a float64 (see Walk.sortSlots). */
@@ -44,6 +44,20 @@ export interface WalkData {
    * frame numbers), if known: the root's peel, whose reference that sample is, starts there.
    */
   rootMatch?: Uint8Array;
+  /**
+   * Per sample, where its stack would end if it were all stored: its frame at depth d (from
+   * the root) is frames[end[i] - 1 - d]. start[i + 1] (the default) but for the samples whose
+   * outer frames are the reference's (see `sharedChain`).
+   */
+  end?: Int32Array;
+  /**
+   * The outer `depth` frames of every sample whose rootMatch is at least `depth` are not in
+   * `frames`: they are the same as those of sample `ref` (the middle one, stored whole). Set
+   * only when, at the root's peel (which then always runs), at most 1/(PEEL_SHARE + 1) of the
+   * samples have fewer, and less of the value: every stored frame it reads is then stored (see
+   * Walk.peel).
+   */
+  sharedChain?: { depth: number; ref: number };
 }
 
 /** `a` copied into an array twice its size, or `min` if that is more. */
@@ -103,7 +117,14 @@ export class Walk {
   private readonly functions: readonly FlameFunction[];
   private rank: Int32Array | undefined;
   private readonly start: Int32Array;
+  /** See WalkData.end. */
+  private readonly end: Int32Array;
   private readonly value: Float64Array;
+  /** See WalkData.sharedChain: 0 when all of every stack is stored. */
+  private readonly sharedDepth: number;
+  private readonly sharedRef: number;
+  /** WalkData.rootMatch, kept while frames of the shared chain are not stored. */
+  private readonly known: Uint8Array | undefined;
   /** Per sample: the node it ended at, once the walk has run. */
   readonly leaf: Int32Array;
   /**
@@ -126,9 +147,10 @@ export class Walk {
   /**
    * How many ranges were peeled, how many of their depths, how many of them stopped at a
    * child off the chain that goes first, whether the root's started from the matches measured
-   * while copying (for tests and benchmarks).
+   * while copying, how deep a chain shared by most stacks is stored once (for tests and
+   * benchmarks).
    */
-  readonly peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false };
+  readonly peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false, shared: 0 };
   /** Scratch of {@link peel}, per depth below the range's node: how many samples match the reference that far, their sum, where they end. */
   private matchCount = new Int32Array(64);
   private matchSum = new Float64Array(64);
@@ -177,7 +199,12 @@ export class Walk {
     this.peelMin = Math.max(2, data.peelMin ?? PEEL_MIN);
     this.rootMatch = data.rootMatch;
     this.start = data.start;
+    this.end = data.end ?? data.start.subarray(1);
     this.value = data.value;
+    this.sharedDepth = data.sharedChain && data.rootMatch ? data.sharedChain.depth : 0;
+    this.sharedRef = data.sharedChain?.ref ?? 0;
+    this.known = this.sharedDepth > 0 ? data.rootMatch : undefined;
+    this.peeled.shared = this.sharedDepth;
     const m = data.start.length - 1;
     // Each written before it is read: every sample ends at a node, and key and tmp are
     // scratch of each split, written for its range first.
@@ -240,7 +267,8 @@ export class Walk {
       if (hi > lo) this.chain(node, lo, d);
       return;
     }
-    if (hi - lo >= this.peelMin && this.peel(node, lo, hi, d, pending)) return;
+    // (With a shared chain, the root is always peeled: see WalkData.sharedChain.)
+    if ((hi - lo >= this.peelMin || (this.sharedDepth > 0 && d === 0)) && this.peel(node, lo, hi, d, pending)) return;
     const len = this.commonChain(lo, hi, d);
     if (len > 0) {
       if (pending) this.nodes.line[node] = Math.max(0, this.bestLine(lo, hi, d - 1));
@@ -271,12 +299,15 @@ export class Walk {
    */
   private peel(node: number, lo: number, hi: number, d: number, pending: boolean): boolean {
     const ref = this.idx[lo + ((hi - lo) >>> 1)];
-    const rTop = this.start[ref + 1] - 1 - d;
+    const rTop = this.end[ref] - 1 - d;
     const depth = rTop - this.start[ref] + 1;
     // Known matches are the root's (the first peel, if any, is the root's: see WalkData.rootMatch).
     const root = d === 0 && lo === 0 && hi === this.idx.length ? this.rootMatch : undefined;
     this.rootMatch = undefined;
-    if (depth <= 0 || !this.probesAgree(lo, hi, d, rTop)) return false;
+    // With a shared chain the probes' outer frames are not all stored, and the peel is known to go through it.
+    const shared = root !== undefined && this.sharedDepth > 0;
+    if (shared && (ref !== this.sharedRef || depth < this.sharedDepth)) throw new Error('flame walk: the shared chain is not the root\'s reference\'s');
+    if (depth <= 0 || (!shared && !this.probesAgree(lo, hi, d, rTop))) return false;
     if (pending) this.nodes.line[node] = Math.max(0, this.bestLine(lo, hi, d - 1));
     this.matchLengths(lo, hi, d, rTop, depth, root);
     if (root) this.peeled.rootFromCopy = true;
@@ -306,8 +337,13 @@ export class Walk {
     this.peeled.ranges++;
     this.peeled.depths += k;
     // The last chain node's line, when its samples ran at several, is found in the split's pass.
-    const fuse = k === top && top > 0 && this.mixed[top - 1] === 1;
+    let fuse = k === top && top > 0 && this.mixed[top - 1] === 1;
     this.clearMixed();
+    if (fuse && d + k - 1 < this.sharedDepth) {
+      // (Not from frames: that depth of the shared chain is not stored. frameSums knows it.)
+      this.nodes.line[cur] = Math.max(0, this.bestLine(lo, matchEnd[k], d + k - 1));
+      fuse = false;
+    }
     // (Where a child off the chain goes first, the rest, still grouped, is split there as usual.)
     const nSlots = this.slots(cur, lo, matchEnd[k], d + k, fuse);
     if (fuse) this.nodes.line[cur] = Math.max(0, this.bestOfFrames(this.nTouched));
@@ -322,7 +358,7 @@ export class Walk {
     const step = (hi - lo) / PEEL_PROBES;
     for (let q = 0; q < PEEL_PROBES; q++) {
       const i = idx[lo + Math.floor(q * step)];
-      const p = start[i + 1] - 1 - d;
+      const p = this.end[i] - 1 - d;
       if (p < start[i] || frameFunc[frames[p]] !== fn) return false;
     }
     return true;
@@ -363,8 +399,8 @@ export class Walk {
    * (those before it known to be the reference's own frames).
    */
   private match(i: number, d: number, rTop: number, len: number, from: number): number {
-    const { frames, start, frameFunc, frameLine, mixed } = this;
-    const top = start[i + 1] - 1 - d;
+    const { frames, start, end, frameFunc, frameLine, mixed } = this;
+    const top = end[i] - 1 - d;
     const lim = Math.min(len, top - start[i] + 1);
     let k = Math.min(from, lim);
     while (k < lim) {
@@ -442,7 +478,7 @@ export class Walk {
   private commonChain(lo: number, hi: number, d: number): number {
     const { idx, start } = this;
     const ref = idx[lo];
-    const rTop = start[ref + 1] - 1 - d;
+    const rTop = this.end[ref] - 1 - d;
     let len = rTop - start[ref] + 1;
     if (len > this.mixed.length) this.mixed = new Uint8Array(2 * len);
     for (let j = lo + 1; j < hi && len > 0; j++) len = this.match(idx[j], d, rTop, len, 0);
@@ -452,7 +488,7 @@ export class Walk {
   /** The nodes of the common chain (see {@link commonChain}) under `node`; returns the last. */
   private chainNodes(node: number, lo: number, hi: number, d: number, len: number): number {
     const { frames, frameFunc, frameLine, nodes, mixed } = this;
-    const rTop = this.start[this.idx[lo] + 1] - 1 - d;
+    const rTop = this.end[this.idx[lo]] - 1 - d;
     for (let k = 0; k < len; k++) {
       const f = frames[rTop - k];
       node = nodes.add(node, frameFunc[f], mixed[k] === 1 ? this.bestLine(lo, hi, d + k) : frameLine[f]);
@@ -465,7 +501,7 @@ export class Walk {
     const { frames, frameFunc, frameLine, nodes } = this;
     const i = this.idx[j];
     const bottom = this.start[i];
-    for (let p = this.start[i + 1] - 1 - d; p >= bottom; p--) {
+    for (let p = this.end[i] - 1 - d; p >= bottom; p--) {
       const f = frames[p];
       node = nodes.add(node, frameFunc[f], frameLine[f]);
     }
@@ -478,14 +514,14 @@ export class Walk {
    * number of slots, each with its sample count, default-type sum and line.
    */
   private slots(node: number, lo: number, hi: number, d: number, lines: boolean): number {
-    const { idx, key, frames, start, value, frameFunc, frameLine, leaf } = this;
+    const { idx, key, frames, start, end, value, frameFunc, frameLine, leaf } = this;
     const { slotOf, slotFunc, slotCount, slotLine, slotMixed, slotSum, slotFirst } = this;
     const { touched, frameSum, frameSeen } = this;
     let nSlots = 0;
     let nTouched = 0;
     for (let j = lo; j < hi; j++) {
       const i = idx[j];
-      const p = start[i + 1] - 1 - d;
+      const p = end[i] - 1 - d;
       const v = value[i];
       if (lines) {
         // The node's own frame (depth d - 1), for its line: see frameSums.
@@ -785,11 +821,30 @@ export class Walk {
    * sample, where a line's sum would be found by a search.
    */
   private frameSums(lo: number, hi: number, d: number): number {
-    const { idx, frames, start, value, touched, frameSum, frameSeen } = this;
+    if (d < this.sharedDepth) return this.sharedFrameSums(lo, hi, d);
+    const { idx, frames, end, value, touched, frameSum, frameSeen } = this;
     let n = 0;
     for (let j = lo; j < hi; j++) {
       const i = idx[j];
-      const f = frames[start[i + 1] - 1 - d];
+      const f = frames[end[i] - 1 - d];
+      if (frameSeen[f] === 0) {
+        frameSeen[f] = 1;
+        touched[n++] = f;
+      }
+      frameSum[f] += value[i];
+    }
+    return n;
+  }
+
+  /** {@link frameSums} at a depth of the shared chain: a sample that has it there has the reference's frame. */
+  private sharedFrameSums(lo: number, hi: number, d: number): number {
+    const { idx, frames, end, value, touched, frameSum, frameSeen, sharedDepth } = this;
+    const known = this.known ?? new Uint8Array(0);
+    const shared = frames[end[this.sharedRef] - 1 - d];
+    let n = 0;
+    for (let j = lo; j < hi; j++) {
+      const i = idx[j];
+      const f = known[i] >= sharedDepth ? shared : frames[end[i] - 1 - d];
       if (frameSeen[f] === 0) {
         frameSeen[f] = 1;
         touched[n++] = f;

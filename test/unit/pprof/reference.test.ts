@@ -83,6 +83,52 @@ function chainProfile(seed: number, nSamples: number, nOff: number, inlined: boo
   return encodeProfile(st, functions, locations, samples);
 }
 
+/**
+ * Stacks that share an outer chain of 14 locations exactly (as a program's share runtime.main,
+ * main.main, ...), then random tails that branch, with a few exceptions: samples that leave
+ * the chain at `offDepth` (or at random depths if undefined), `offValue` each; now and then
+ * a sample with another line at one depth of the chain (same function), or with two of its
+ * functions inlined into one location there. Large enough to be sorted and copied.
+ */
+function sharedChainProfile(seed: number, opts: { nSamples?: number; nOff?: number; offDepth?: number; offValue?: number; otherLines?: number; inlined?: number } = {}): Profile {
+  const { nSamples = 20_000, nOff = 20, offValue = 5, otherLines = 0.004, inlined = 0.002 } = opts;
+  const rand = rng(seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const st = new StringTable();
+  const nFuncs = 30;
+  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`s${i}`), filename: st.dedup('/src/s.go'), startLine: 10 * i }));
+  // Locations 1..30: function i at line 100 + i; 31..60: the same functions at line 300 + i;
+  // 61: s5 with s6 inlined into it.
+  const locations = [
+    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 100 + i })] })),
+    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: nFuncs + i + 1, line: [new Line({ functionId: i + 1, line: 300 + i })] })),
+    new Location({ id: 2 * nFuncs + 1, line: [new Line({ functionId: 7, line: 9 }), new Line({ functionId: 6, line: 8 })] }),
+  ];
+  const chain = Array.from({ length: 14 }, (_, d) => d + 1);
+  const samples: Sample[] = [];
+  for (let s = 0; s < nSamples; s++) {
+    let stack = [...chain];
+    if (rand() < otherLines) {
+      const d = int(chain.length);
+      stack[d] += nFuncs;
+    } else if (rand() < inlined) {
+      // Functions 6 and 7 (depths 5 and 6) as one location.
+      stack = [...chain.slice(0, 5), 2 * nFuncs + 1, ...chain.slice(7)];
+    }
+    const tail = Array.from({ length: 1 + int(4) }, () => 15 + int(15));
+    samples.push(new Sample({ locationId: [...stack, ...tail].reverse(), value: [1, 1 + int(100)] }));
+  }
+  for (let o = 0; o < nOff; o++) {
+    const at = opts.offDepth ?? int(chain.length);
+    const stack = chain.slice(0, at);
+    // Off the chain to one of three functions (or to none: the stack ends there).
+    const off = int(4);
+    if (off > 0) stack.push(14 + off, ...Array.from({ length: int(3) }, () => 15 + int(15)));
+    samples.splice(int(samples.length), 0, new Sample({ locationId: stack.reverse(), value: [1, offValue] }));
+  }
+  return encodeProfile(st, functions, locations, samples);
+}
+
 /** A profile of two sample types (samples/count, cpu/nanoseconds) of these parts, encoded and decoded. */
 function encodeProfile(st: StringTable, functions: PbFunction[], locations: Location[], samples: Sample[]): Profile {
   return decodeProfile(encodeBytes(st, functions, locations, samples));
@@ -367,7 +413,7 @@ describe('pprof flame model against a naive reference', () => {
     let fellBack = 0;
     for (let seed = 1; seed <= 80; seed++) {
       const p = chainProfile(seed, 500 + (seed % 7) * 300, 1 + (seed % 5), seed % 2 === 0);
-      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false };
+      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false, shared: 0 };
       // Every range of 2 samples or more is a candidate: the small ones of the tails too.
       const tree = buildFlameTree(p, { peelMin: 2, peeled });
       const plain = buildFlameTree(p, { peelMin: 1 << 30 });
@@ -389,7 +435,7 @@ describe('pprof flame model against a naive reference', () => {
       // Past 2^14 samples they are sorted, so copied; the root is peeled at the default size
       // (unless a probe falls on one of the few samples off the chain at the root).
       const p = chainProfile(seed, 20_000, 3 + seed, false);
-      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false };
+      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false, shared: 0 };
       const tree = buildFlameTree(p, { peeled });
       if (peeled.rootFromCopy) fromCopy++;
       assert.deepStrictEqual(tree, buildFlameTree(p, { peelMin: 1 << 30 }), `seed ${seed}`);
@@ -397,6 +443,46 @@ describe('pprof flame model against a naive reference', () => {
       assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `seed ${seed}`);
     }
     assert.ok(fromCopy >= 4, `${fromCopy} of 6 roots peeled from the copy's matches`);
+  });
+
+  it('builds the same tree when the chain most stacks share is stored once, lines and inlined frames included', function () {
+    this.timeout(120_000);
+    let sharedDepths = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const p = sharedChainProfile(seed, { otherLines: seed % 2 === 0 ? 0.01 : 0.003 });
+      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false, shared: 0 };
+      const tree = buildFlameTree(p, { peeled });
+      assert.deepStrictEqual(tree, buildFlameTree(p, { shareChain: false }), `seed ${seed}`);
+      const fast = { ...buildFlameProfile(p, 'fast'), tree };
+      checkInvariants(fast);
+      assert.strictEqual(renderTree(fast), renderNaive(naive(p)), `seed ${seed}`);
+      sharedDepths += peeled.shared;
+    }
+    // 14 deep, but for the few samples with another line (whole, below 1 in 65) at depth 0 now and then.
+    assert.ok(sharedDepths >= 8 * 10, `chains of ${sharedDepths} frames shared in 8 profiles`);
+  });
+
+  it('stores no more of the shared chain than the samples that leave it allow (their number, their value)', function () {
+    this.timeout(120_000);
+    const depthOf = (p: Profile): number => {
+      const peeled = { ranges: 0, depths: 0, stopped: 0, rootFromCopy: false, shared: 0 };
+      const tree = buildFlameTree(p, { peeled });
+      assert.deepStrictEqual(tree, buildFlameTree(p, { shareChain: false }));
+      assert.strictEqual(renderTree({ ...buildFlameProfile(p, 'fast'), tree }), renderNaive(naive(p)));
+      return peeled.shared;
+    };
+    const quiet = { otherLines: 0, inlined: 0 };
+    assert.strictEqual(depthOf(sharedChainProfile(3, { ...quiet, nOff: 0 })), 14);
+    // A few samples leaving at depth 9: still all 14 (they are stored whole).
+    assert.strictEqual(depthOf(sharedChainProfile(3, { ...quiet, nOff: 20, offDepth: 9 })), 14);
+    // More than 1 in 65 leave at depth 9: their first 9 frames are shared, not more.
+    assert.strictEqual(depthOf(sharedChainProfile(3, { ...quiet, nOff: 400, offDepth: 9 })), 9);
+    // A few leave at depth 6 with more than half of the value: they could go before the chain.
+    assert.strictEqual(depthOf(sharedChainProfile(3, { ...quiet, nOff: 10, offDepth: 6, offValue: 200_000 })), 6);
+    // Leaving at the root: nothing is shared.
+    assert.strictEqual(depthOf(sharedChainProfile(3, { ...quiet, nOff: 400, offDepth: 0 })), 0);
+    // Negative values: nothing is shared either.
+    assert.strictEqual(depthOf(sharedChainProfile(3, { ...quiet, nOff: 5, offDepth: 4, offValue: -3 })), 0);
   });
 
   it('peels the same trees on random profiles', function () {
