@@ -413,7 +413,7 @@ function defaultValues(p: Profile, scratch: Scratch): Float64Array {
  * through `order`, a sample's in one cache line, the reads independent of each other (copying
  * them all into the walk's order cost more: three quarters of that copy are only read here).
  */
-function sumValues(values: Float64Array, order: Int32Array | undefined, leaf: Int32Array, parent: Int32Array, total: Float64Array[]): void {
+function sumValues(values: Float64Array | Uint32Array, order: Int32Array | undefined, leaf: Int32Array, parent: Int32Array, total: Float64Array[]): void {
   const nTypes = total.length;
   const n = parent.length;
   const m = leaf.length;

@@ -82,7 +82,8 @@ function viaLibrary(bytes: Uint8Array): Profile {
     sampleLocStart: Int32Array.from(sampleLocStart),
     sampleFrameStart: Int32Array.from(sampleFrameStart),
     sampleLocs: Int32Array.from(sampleLocs),
-    values: Float64Array.from(values),
+    // 4 bytes a value when they all fit, as the decoder keeps them.
+    values: values.every((v) => v >>> 0 === v) ? Uint32Array.from(values) : Float64Array.from(values),
     labelStart: Int32Array.from(labelStart),
     labelKey: Int32Array.from(labels, (l) => n(l.key)),
     labelStr: Int32Array.from(labels, (l) => n(l.str)),
