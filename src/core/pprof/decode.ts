@@ -66,7 +66,8 @@ export interface Profile {
   labelKey: Int32Array;
   /** String value (index into strings; 0, the empty string, for a numeric label). */
   labelStr: Int32Array;
-  labelNum: Float64Array;
+  /** Value of a numeric label (0 for a string one): 4 bytes each while they fit, as `values`. */
+  labelNum: Float64Array | Uint32Array;
   /** Unit of a numeric label (index into strings, 0 when none). */
   labelUnit: Int32Array;
   strings: string[];
@@ -535,7 +536,7 @@ class Decoder {
   private labelStart = new Int32Array(0);
   private labelKey = new Int32Array(0);
   private labelStr = new Int32Array(0);
-  private labelNum = new Float64Array(0);
+  private labelNum: Float64Array | Uint32Array = new Uint32Array(0);
   private labelUnit = new Int32Array(0);
   /** Entries written so far in the second pass. */
   private locN = 0;
@@ -956,7 +957,7 @@ class Decoder {
     const k = this.labelN;
     if (k < this.labelKey.length) {
       const view = 2 * this.labelKey.length <= 3 * k;
-      const cut = <T extends Int32Array | Float64Array>(a: T): T => (view ? a.subarray(0, k) : a.slice(0, k)) as T;
+      const cut = <T extends Int32Array | Float64Array | Uint32Array>(a: T): T => (view ? a.subarray(0, k) : a.slice(0, k)) as T;
       this.labelKey = cut(this.labelKey);
       this.labelStr = cut(this.labelStr);
       this.labelNum = cut(this.labelNum);
@@ -1145,7 +1146,15 @@ class Decoder {
     const i = this.labelN++;
     this.labelKey[i] = key;
     this.labelStr[i] = str;
-    this.labelNum[i] = n;
+    let num = this.labelNum;
+    num[i] = n;
+    // Read back, as in packedValues (a size in bytes fits; a negative or a huge one does not).
+    if (num[i] !== n) {
+      num = new Float64Array(num.length);
+      num.set(this.labelNum.subarray(0, i));
+      this.labelNum = num;
+      num[i] = n;
+    }
     this.labelUnit[i] = unit;
     return e;
   }
@@ -1155,7 +1164,7 @@ class Decoder {
     const k = this.labelN;
     const key = new Int32Array(capacity);
     const str = new Int32Array(capacity);
-    const num = new Float64Array(capacity);
+    const num = this.labelNum instanceof Float64Array ? new Float64Array(capacity) : new Uint32Array(capacity);
     const unit = new Int32Array(capacity);
     if (k > 0) {
       key.set(this.labelKey.subarray(0, k));

@@ -207,14 +207,23 @@ describe('pprof decoding', () => {
     assert.strictEqual(p.labelNum.length, 18);
   });
 
-  it('keeps values in 4 bytes while they fit, and every value exactly once one does not (late, negative, past 2^32)', async () => {
+  it('keeps values and numeric labels in 4 bytes while they fit, and every one exactly once one does not (late, negative, past 2^32)', async () => {
     const make = (late: number | bigint | undefined, at: number): Uint8Array => {
       const st = new StringTable();
       return new PbProfile({
         sampleType: [new ValueType({ type: st.dedup('alloc_objects'), unit: st.dedup('count') }), new ValueType({ type: st.dedup('alloc_space'), unit: st.dedup('bytes') })],
         function: [new PbFunction({ id: 1, name: st.dedup('main.f'), filename: st.dedup('/x/f.go') })],
         location: [new Location({ id: 1, line: [new Line({ functionId: 1, line: 3 })] })],
-        sample: Array.from({ length: 5000 }, (_, s) => new Sample({ locationId: [1], value: [s, s === at && late !== undefined ? late : 4_000_000_000 + s] })),
+        sample: Array.from(
+          { length: 5000 },
+          (_, s) =>
+            new Sample({
+              locationId: [1],
+              value: [s, s === at && late !== undefined ? late : 4_000_000_000 + s],
+              // A heap profile's "bytes" label, the same way.
+              label: [new Label({ key: st.dedup('bytes'), num: s === at && late !== undefined ? late : 16 + s })],
+            }),
+        ),
         stringTable: st,
       }).encode();
     };
@@ -222,16 +231,17 @@ describe('pprof decoding', () => {
       for (let s = 0; s < 5000; s++) {
         assert.strictEqual(p.values[2 * s], s);
         assert.strictEqual(p.values[2 * s + 1], s === at && late !== undefined ? late : 4_000_000_000 + s, `sample ${s}`);
+        assert.strictEqual(p.labelNum[p.labelStart[s]], s === at && late !== undefined ? late : 16 + s, `sample ${s}'s label`);
       }
     };
     for (const bytes of [make(undefined, 0), zlib.gzipSync(make(undefined, 0))]) {
       const p = await decodeProfileAsync(bytes, { chunkSize: 997 });
-      assert.ok(p.values instanceof Uint32Array, 'values that fit take 4 bytes');
+      assert.ok(p.values instanceof Uint32Array && p.labelNum instanceof Uint32Array, 'values that fit take 4 bytes');
       expect(p, undefined, 0);
     }
     for (const [late, at] of [[-7, 4321], [2 ** 32, 3], [2 ** 40 + 1, 4999]] as const) {
       for (const p of [decodeProfile(make(late, at)), await decodeProfileAsync(zlib.gzipSync(make(late, at)), { chunkSize: 997 })]) {
-        assert.ok(p.values instanceof Float64Array, `${late}: widened`);
+        assert.ok(p.values instanceof Float64Array && p.labelNum instanceof Float64Array, `${late}: widened`);
         expect(p, late, at);
       }
     }

@@ -87,7 +87,7 @@ function viaLibrary(bytes: Uint8Array): Profile {
     labelStart: Int32Array.from(labelStart),
     labelKey: Int32Array.from(labels, (l) => n(l.key)),
     labelStr: Int32Array.from(labels, (l) => n(l.str)),
-    labelNum: Float64Array.from(labels, (l) => n(l.num)),
+    labelNum: labels.every((l) => n(l.num) >>> 0 === n(l.num)) ? Uint32Array.from(labels, (l) => n(l.num)) : Float64Array.from(labels, (l) => n(l.num)),
     labelUnit: Int32Array.from(labels, (l) => n(l.numUnit)),
     strings,
     comments: pb.comment.map((c) => strings[n(c)]),
