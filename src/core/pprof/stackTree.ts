@@ -58,21 +58,35 @@ const SORT_GROUPS = 1024;
 const SORT_MIN_SAMPLES = 1 << 14;
 
 /**
- * The order in which to walk the samples: grouped by their locations at the first depths
- * (from the root) where stacks part, by a stable LSD radix sort (one counting pass per
- * depth). Profiles list samples in hash order: in it, the samples of a node below those
- * depths would be spread over all of the stacks' memory, a cache miss per sample each time
- * the walk reads them. In groups, copied in that order, they sit together and stay in cache.
- * The order does not change the tree: values are integers, summed exactly in any order.
+ * What one pass over every sample's outer frames gives (see {@link scanStacks}): the sort's
+ * digits, and each sample's match with the reference sample.
  */
-function sampleOrder(p: Profile, varying: Int32Array, scratch: Scratch): Int32Array | undefined {
+interface Scan {
+  /** Per sort depth (root first), per sample: 1 + its location there, 0 past its stack's end. */
+  digits: Array<Int32Array | Uint16Array>;
+  /** Per sort depth, per digit + 1: how many samples have it (a counting sort's counts). */
+  counts: Int32Array[];
+  /** The reference: a sample without inlined frames, stored whole (see Walk.peel), or -1. */
+  ref: number;
+  /** Per sample, how many of its outer frames are the reference's own (0 with inlined frames). */
+  match?: Uint8Array;
+  /** Per match length, how many samples and their value; whether a value is negative. */
+  matchCount?: Float64Array;
+  matchSum?: Float64Array;
+  negative: boolean;
+}
+
+/**
+ * The depths to sort the samples by: where at least 1/256 of them differ from their
+ * predecessor, root first, while the number of groups (estimated from every 64th sample)
+ * stays small. None below SORT_MIN_SAMPLES.
+ */
+function sortDepths(p: Profile, varying: Int32Array): number[] {
   const { sampleCount: n, sampleLocStart } = p;
-  const sampleLocs = stackLocations(p);
-  if (n < SORT_MIN_SAMPLES) return undefined;
-  const nLocs = p.locFrameStart.length - 1;
-  // Depths where at least 1/256 of the samples differ from their predecessor, root first,
-  // while the number of groups (estimated from every 64th sample) stays small.
   const depths: number[] = [];
+  if (n < SORT_MIN_SAMPLES) return depths;
+  const sampleLocs = stackLocations(p);
+  const nLocs = p.locFrameStart.length - 1;
   const seen = new Uint8Array(nLocs + 1);
   let groups = 1;
   for (let d = 0; d < varying.length && depths.length < SORT_DEPTHS; d++) {
@@ -91,22 +105,93 @@ function sampleOrder(p: Profile, varying: Int32Array, scratch: Scratch): Int32Ar
     depths.push(d);
     groups *= distinct;
   }
-  if (depths.length === 0) return undefined;
+  return depths;
+}
+
+/**
+ * One pass over the samples in the profile's order, reading each stack's outer frames once
+ * (from memory: the stacks are tens of megabytes) for what both the sort and the copy need
+ * from them: the digits at the sort's depths, and how many outer frames each sample shares
+ * with the reference, the middle sample of the profile's order (see copyStacks). Each of
+ * those was a pass of its own over the stacks, reading the same cache lines.
+ */
+function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Scan {
+  const { sampleCount: n, sampleLocStart: locStart, sampleFrameStart: frameStart, values } = p;
+  const locs = stackLocations(p);
+  const nLocs = p.locFrameStart.length - 1;
+  const nTypes = p.sampleTypes.length;
+  const def = p.defaultType;
+  const digits = depths.map(() => (nLocs < 0xffff ? scratch.uint16(n) : scratch.int32(n)));
+  const counts = depths.map(() => new Int32Array(nLocs + 2));
+  // The reference, if it has no inlined frames (its locations are then its frames): its
+  // outer frames, root first, at most 255 (a match length is a byte).
+  const ref = n > 0 && frameStart[(n >>> 1) + 1] - frameStart[n >>> 1] === locStart[(n >>> 1) + 1] - locStart[n >>> 1] ? n >>> 1 : -1;
+  const refLen = ref >= 0 ? Math.min(255, locStart[ref + 1] - locStart[ref]) : 0;
+  const chain = new Int32Array(refLen);
+  for (let q = 0; q < refLen; q++) chain[q] = locs[locStart[ref + 1] - 1 - q];
+  const match = refLen > 0 ? scratch.uint8(n) : undefined;
+  const matchCount = new Float64Array(refLen + 1);
+  const matchSum = new Float64Array(refLen + 1);
+  let negative = false;
+  const nd = depths.length;
+  const d0 = nd > 0 ? depths[0] : 0;
+  const d1 = nd > 1 ? depths[1] : 0;
+  const d2 = nd > 2 ? depths[2] : 0;
+  const [g0, g1, g2] = digits;
+  const [c0, c1, c2] = counts;
+  for (let s = 0; s < n; s++) {
+    const a = locStart[s];
+    const e = locStart[s + 1];
+    const len = e - a;
+    if (nd > 0) {
+      const x = d0 < len ? locs[e - 1 - d0] + 1 : 0;
+      g0[s] = x;
+      c0[x + 1]++;
+      if (nd > 1) {
+        const y = d1 < len ? locs[e - 1 - d1] + 1 : 0;
+        g1[s] = y;
+        c1[y + 1]++;
+        if (nd > 2) {
+          const z = d2 < len ? locs[e - 1 - d2] + 1 : 0;
+          g2[s] = z;
+          c2[z + 1]++;
+        }
+      }
+    }
+    if (match) {
+      let q = 0;
+      if (frameStart[s + 1] - frameStart[s] === len) {
+        const stop = e - 1 - Math.min(len, refLen);
+        for (let k = e - 1; k > stop && locs[k] === chain[q]; k--) q++;
+      }
+      match[s] = q;
+      matchCount[q]++;
+      const v = values[s * nTypes + def];
+      matchSum[q] += v;
+      negative ||= v < 0;
+    }
+  }
+  return { digits, counts, ref, negative, ...(match ? { match, matchCount, matchSum } : {}) };
+}
+
+/**
+ * The order in which to walk the samples: grouped by their locations at the first depths
+ * (from the root) where stacks part (see sortDepths), by a stable LSD radix sort (one
+ * counting pass per depth, from the scan's digits). Profiles list samples in hash order: in
+ * it, the samples of a node below those depths would be spread over all of the stacks'
+ * memory, a cache miss per sample each time the walk reads them. In groups, copied in that
+ * order, they sit together and stay in cache. The order does not change the tree: values
+ * are integers, summed exactly in any order.
+ */
+function sampleOrder(n: number, scan: Scan, scratch: Scratch): Int32Array | undefined {
+  const { digits, counts } = scan;
+  if (digits.length === 0) return undefined;
   let order = scratch.int32(n);
   let next = scratch.int32(n);
   for (let s = 0; s < n; s++) order[s] = s;
-  // Digit: 1 + the location at that depth, 0 past the stack's end (so shorter stacks first).
-  const digit = scratch.int32(n);
-  const count = new Int32Array(nLocs + 2);
-  for (let k = depths.length - 1; k >= 0; k--) {
-    const d = depths[k];
-    count.fill(0);
-    for (let s = 0; s < n; s++) {
-      const end = sampleLocStart[s + 1];
-      const x = d < end - sampleLocStart[s] ? sampleLocs[end - 1 - d] + 1 : 0;
-      digit[s] = x;
-      count[x + 1]++;
-    }
+  for (let k = digits.length - 1; k >= 0; k--) {
+    const digit = digits[k];
+    const count = counts[k];
     for (let j = 1; j < count.length; j++) count[j] += count[j - 1];
     for (let i = 0; i < n; i++) {
       const s = order[i];
@@ -136,14 +221,15 @@ interface Stacks {
   order: Int32Array | undefined;
   func: Int32Array;
   line: Int32Array;
-  /** Per sample, how many of its outermost frames are those of the middle one's (see {@link copyStacks}). */
+  /** Per sample, how many of its outermost frames are those of sample `rootRef`, the root peel's reference (see {@link copyStacks}). */
   rootMatch?: Uint8Array;
+  rootRef?: number;
   /** See WalkData.end and WalkData.sharedChain: the outer frames not copied. */
   end?: Int32Array;
   sharedChain?: { depth: number; ref: number };
 }
 
-function frameStacks(p: Profile, order: Int32Array | undefined, scratch: Scratch, shareChain: boolean): Stacks {
+function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | undefined, scratch: Scratch, shareChain: boolean): Stacks {
   const { locFrameStart, frameFunc, frameLine } = p;
   const nLocs = locFrameStart.length - 1;
   // Per location, how many frames it has past its first; the numbers of those frames.
@@ -168,7 +254,7 @@ function frameStacks(p: Profile, order: Int32Array | undefined, scratch: Scratch
     }
   }
   if (nExtra === 0 && !order) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p, scratch), order, func, line };
-  return { ...copyStacks(p, order, extra, extraStart, nLocs + nExtra, scratch, shareChain), copied: true, order, func, line };
+  return { ...copyStacks(p, order, scan, extra, extraStart, nLocs + nExtra, scratch, shareChain), copied: true, order, func, line };
 }
 
 /**
@@ -188,49 +274,24 @@ function frameStacks(p: Profile, order: Int32Array | undefined, scratch: Scratch
 function copyStacks(
   p: Profile,
   order: Int32Array | undefined,
+  scan: Scan | undefined,
   extra: Int32Array,
   extraStart: Int32Array,
   nFrames: number,
   scratch: Scratch,
   shareChain: boolean,
-): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch' | 'end' | 'sharedChain'> {
+): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch' | 'end' | 'sharedChain' | 'rootRef'> {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
   const { sampleLocStart: locStart, sampleFrameStart: frameStart, values } = p;
   const locs = stackLocations(p);
-  // The middle sample of the walk's order is the reference of its first peel (see Walk.peel),
-  // which measures how many outer frames each sample has with its functions: a pass over
-  // every frame of the profile, from memory. Here, in the profile's order (its stacks read
-  // in the order they lie), the part of each that is the reference's own frames is measured;
-  // the peel starts after it. Only for a reference without inlined frames (its locations are
-  // then its frames), and for samples without them.
-  const ref = n > 0 ? (order ? order[n >>> 1] : n >>> 1) : 0;
-  const refTop = n > 0 && frameStart[ref + 1] - frameStart[ref] === locStart[ref + 1] - locStart[ref] ? locStart[ref + 1] - 1 : -1;
-  const refLen = refTop >= 0 ? Math.min(255, refTop - locStart[ref] + 1) : 0;
-  const match = refLen > 0 ? scratch.uint8(n) : undefined;
-  let shared = 0;
-  if (match) {
-    // Per match length, how many samples and their value, for sharedDepth.
-    const count = new Float64Array(refLen + 1);
-    const sum = new Float64Array(refLen + 1);
-    let negative = false;
-    for (let s = 0; s < n; s++) {
-      const a = locStart[s];
-      const e = locStart[s + 1];
-      let q = 0;
-      if (frameStart[s + 1] - frameStart[s] === e - a) {
-        const lim = Math.min(e - a, refLen);
-        while (q < lim && locs[e - 1 - q] === locs[refTop - q]) q++;
-      }
-      match[s] = q;
-      count[q]++;
-      const v = values[s * nTypes + def];
-      sum[q] += v;
-      negative ||= v < 0;
-    }
-    if (shareChain && !negative) shared = sharedDepth(count, sum, n, frameStart[n]);
-  }
+  // The reference of the root's peel (see Walk.peel), which measures how many outer frames
+  // each sample has with its functions: a pass over every frame of the profile, from memory.
+  // The scan measured how many are the reference's own frames; the peel starts after them.
+  const ref = scan?.ref ?? -1;
+  const match = scan?.match;
+  const shared = match && scan.matchCount && scan.matchSum && shareChain && !scan.negative ? sharedDepth(scan.matchCount, scan.matchSum, n, frameStart[n]) : 0;
   // Where each sample goes, from its frame count (the decoder counted them, inlined ones
   // included), less the shared chain's if it has it (the reference keeps its own).
   const dest = scratch.int32(n);
@@ -280,7 +341,7 @@ function copyStacks(
     }
     value[i] = values[s * nTypes + def];
   }
-  return { frames, start, value, ...(rootMatch ? { rootMatch } : {}), ...(end ? { end, sharedChain: { depth: shared, ref: dest[ref] } } : {}) };
+  return { frames, start, value, ...(rootMatch ? { rootMatch, rootRef: dest[ref] } : {}), ...(end ? { end, sharedChain: { depth: shared, ref: dest[ref] } } : {}) };
 }
 
 /**
@@ -328,8 +389,10 @@ export function buildFlameTree(
   const { maxNodes, varying } = bounds(profile);
   const nTypes = profile.sampleTypes.length;
   const scratch = new Scratch(takeSpareMemory(profile));
-  const order = sampleOrder(profile, varying, scratch);
-  const stacks = frameStacks(profile, order, scratch, options.shareChain ?? true);
+  const depths = sortDepths(profile, varying);
+  const scan = depths.length > 0 ? scanStacks(profile, depths, scratch) : undefined;
+  const order = scan ? sampleOrder(profile.sampleCount, scan, scratch) : undefined;
+  const stacks = frameStacks(profile, order, scan, scratch, options.shareChain ?? true);
   const walk = new Walk(
     { ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) },
     // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
@@ -363,6 +426,10 @@ class Scratch {
 
   uint8(n: number): Uint8Array {
     return this.take(Uint8Array, n);
+  }
+
+  uint16(n: number): Uint16Array {
+    return this.take(Uint16Array, n);
   }
 
   float64(n: number): Float64Array {

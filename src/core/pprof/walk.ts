@@ -40,10 +40,12 @@ export interface WalkData {
   /** Where the per-sample arrays of the walk come from (fresh ones if not given); their contents may be anything. */
   scratch?: (n: number) => Int32Array;
   /**
-   * Per sample, how many of its outermost frames are those of the middle sample (the same
-   * frame numbers), if known: the root's peel, whose reference that sample is, starts there.
+   * Per sample, how many of its outermost frames are those of sample `rootRef` (the same
+   * frame numbers), if known: the root's peel, whose reference that sample is (instead of the
+   * middle one), starts there.
    */
   rootMatch?: Uint8Array;
+  rootRef?: number;
   /**
    * Per sample, where its stack would end if it were all stored: its frame at depth d (from
    * the root) is frames[end[i] - 1 - d]. start[i + 1] (the default) but for the samples whose
@@ -144,6 +146,7 @@ export class Walk {
   private readonly peelMin: number;
   /** See WalkData.rootMatch; dropped once the root's peel has used it. */
   private rootMatch: Uint8Array | undefined;
+  private readonly rootRef: number;
   /**
    * How many ranges were peeled, how many of their depths, how many of them stopped at a
    * child off the chain that goes first, whether the root's started from the matches measured
@@ -198,6 +201,7 @@ export class Walk {
     this.functions = data.functions;
     this.peelMin = Math.max(2, data.peelMin ?? PEEL_MIN);
     this.rootMatch = data.rootMatch;
+    this.rootRef = data.rootMatch ? (data.rootRef ?? -1) : -1;
     this.start = data.start;
     this.end = data.end ?? data.start.subarray(1);
     this.value = data.value;
@@ -298,12 +302,12 @@ export class Walk {
    * a split right at the top.
    */
   private peel(node: number, lo: number, hi: number, d: number, pending: boolean): boolean {
-    const ref = this.idx[lo + ((hi - lo) >>> 1)];
+    // Known matches are the root's (the first peel, if any, is the root's: see WalkData.rootMatch).
+    const root = d === 0 && lo === 0 && hi === this.idx.length && this.rootRef >= 0 ? this.rootMatch : undefined;
+    this.rootMatch = undefined;
+    const ref = root ? this.rootRef : this.idx[lo + ((hi - lo) >>> 1)];
     const rTop = this.end[ref] - 1 - d;
     const depth = rTop - this.start[ref] + 1;
-    // Known matches are the root's (the first peel, if any, is the root's: see WalkData.rootMatch).
-    const root = d === 0 && lo === 0 && hi === this.idx.length ? this.rootMatch : undefined;
-    this.rootMatch = undefined;
     // With a shared chain the probes' outer frames are not all stored, and the peel is known to go through it.
     const shared = root !== undefined && this.sharedDepth > 0;
     if (shared && (ref !== this.sharedRef || depth < this.sharedDepth)) throw new Error('flame walk: the shared chain is not the root\'s reference\'s');

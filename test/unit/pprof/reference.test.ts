@@ -249,6 +249,23 @@ describe('pprof flame model against a naive reference', () => {
     }
   });
 
+  it('builds the same tree sorted by locations past 2^16 (4-byte sort digits)', function () {
+    this.timeout(120_000);
+    const rand = rng(77);
+    const int = (n: number) => Math.floor(rand() * n);
+    const st = new StringTable();
+    const nFuncs = 40;
+    const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`w${i}`), filename: st.dedup('/src/w.go'), startLine: i }));
+    const nLocs = 70_000;
+    const locations = Array.from({ length: nLocs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: 1 + (i % nFuncs), line: 1 + (i % 7) })] }));
+    // Two shared outer frames, then locations spread over all 70k (so the sort's depths have many).
+    const samples = Array.from({ length: 20_000 }, () => new Sample({ locationId: [1, 2, ...Array.from({ length: 1 + int(6) }, () => 1 + int(nLocs))].reverse(), value: [1, 1 + int(50)] }));
+    const p = encodeProfile(st, functions, locations, samples);
+    const fast = buildFlameProfile(p, 'fast');
+    checkInvariants(fast);
+    assert.strictEqual(renderTree(fast), renderNaive(naive(p)));
+  });
+
   it('builds the same tree when the node estimate falls short (the node arrays grown)', () => {
     // The model estimates its node count from every 8th sample: here each of those repeats
     // its predecessor's stack, so the estimate is near zero while the tree has some 20k nodes.
