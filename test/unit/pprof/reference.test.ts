@@ -44,6 +44,21 @@ function randomProfileBytes(seed: number, minSamples = 50): Uint8Array {
 }
 
 /**
+ * Functions `${prefix}0` .. in one file, and locations: ids 1..nFuncs, function id i + 1 at
+ * line 100 + i; then the same functions at line `otherLine` + i; last, one with two frames,
+ * `inner` inlined into `outer` (each a function id and a line).
+ */
+function chainParts(st: StringTable, prefix: string, nFuncs: number, otherLine: number, inner: [number, number], outer: [number, number]): { functions: PbFunction[]; locations: Location[] } {
+  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`${prefix}${i}`), filename: st.dedup(`/src/${prefix}.go`), startLine: 10 * i }));
+  const locations = [
+    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 100 + i })] })),
+    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: nFuncs + i + 1, line: [new Line({ functionId: i + 1, line: otherLine + i })] })),
+    new Location({ id: 2 * nFuncs + 1, line: [new Line({ functionId: inner[0], line: inner[1] }), new Line({ functionId: outer[0], line: outer[1] })] }),
+  ];
+  return { functions, locations };
+}
+
+/**
  * Stacks that share a long outer chain (some of its functions at two lines, one called twice,
  * two of them inlined into one location or not) but for a few samples that leave it at some depth: to
  * another function (several of them to the same one, some with values large enough to go
@@ -54,14 +69,9 @@ function chainProfile(seed: number, nSamples: number, nOff: number, inlined: boo
   const int = (n: number) => Math.floor(rand() * n);
   const st = new StringTable();
   const nFuncs = 24;
-  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`k${i}`), filename: st.dedup('/src/k.go'), startLine: 10 * i }));
   // Locations 1..24: function i at line 100 + i; 25..48: the same functions at line 200 + i;
   // 49: k3 with k4 inlined into it.
-  const locations = [
-    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 100 + i })] })),
-    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: nFuncs + i + 1, line: [new Line({ functionId: i + 1, line: 200 + i })] })),
-    new Location({ id: 2 * nFuncs + 1, line: [new Line({ functionId: 5, line: 7 }), new Line({ functionId: 4, line: 8 })] }),
-  ];
+  const { functions, locations } = chainParts(st, 'k', nFuncs, 200, [5, 7], [4, 8]);
   // The chain, root first: functions 1 2 3 4 5 (or 4 5 inlined into one location) 6 7 2 8 9 10 11 12.
   const chain = [1, 2, 3, ...(inlined ? [2 * nFuncs + 1] : [4, 5]), 6, 7, 2, 8, 9, 10, 11, 12];
   const samples: Sample[] = [];
@@ -96,14 +106,9 @@ function sharedChainProfile(seed: number, opts: { nSamples?: number; nOff?: numb
   const int = (n: number) => Math.floor(rand() * n);
   const st = new StringTable();
   const nFuncs = 30;
-  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`s${i}`), filename: st.dedup('/src/s.go'), startLine: 10 * i }));
   // Locations 1..30: function i at line 100 + i; 31..60: the same functions at line 300 + i;
   // 61: s5 with s6 inlined into it.
-  const locations = [
-    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 100 + i })] })),
-    ...Array.from({ length: nFuncs }, (_, i) => new Location({ id: nFuncs + i + 1, line: [new Line({ functionId: i + 1, line: 300 + i })] })),
-    new Location({ id: 2 * nFuncs + 1, line: [new Line({ functionId: 7, line: 9 }), new Line({ functionId: 6, line: 8 })] }),
-  ];
+  const { functions, locations } = chainParts(st, 's', nFuncs, 300, [7, 9], [6, 8]);
   const chain = Array.from({ length: 14 }, (_, d) => d + 1);
   const samples: Sample[] = [];
   for (let s = 0; s < nSamples; s++) {
