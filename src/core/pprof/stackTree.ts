@@ -8,7 +8,6 @@
  */
 import type { FlameTree } from '../../shared/flame';
 import { type Profile, stackLocations, takeSpareMemory } from './decode';
-import { depthsAndSizes } from './treeBuilder';
 import { grown, Nodes, PEEL_SHARE, Walk } from './walk';
 
 /** Every BOUNDS_STRIDE-th sample is compared with its predecessor to estimate {@link bounds}. */
@@ -402,10 +401,10 @@ export function buildFlameTree(
   if (options.peeled) Object.assign(options.peeled, walk.peeled);
   const n = parent.length;
   const depth = new Int32Array(n);
+  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
   const size = new Int32Array(n);
-  depthsAndSizes(parent, depth, size);
   const total = totalArrays(stacks, nTypes, n);
-  sumValues(profile.values, stacks.order, walk.leaf, parent, total);
+  sumValues(profile.values, stacks.order, walk.leaf, parent, total, size);
   return { parent, func, line, depth, size, total };
 }
 
@@ -479,11 +478,14 @@ function defaultValues(p: Profile, scratch: Scratch): Float64Array {
  * the walk's order, so that the totals are written near one another; the values are read
  * through `order`, a sample's in one cache line, the reads independent of each other (copying
  * them all into the walk's order cost more: three quarters of that copy are only read here).
+ * Each node's `size` (its subtree's node count) is summed up the tree in the same pass, which
+ * reads `parent` once for both.
  */
-function sumValues(values: Float64Array | Uint32Array, order: Int32Array | undefined, leaf: Int32Array, parent: Int32Array, total: Float64Array[]): void {
+function sumValues(values: Float64Array | Uint32Array, order: Int32Array | undefined, leaf: Int32Array, parent: Int32Array, total: Float64Array[], size: Int32Array): void {
   const nTypes = total.length;
   const n = parent.length;
   const m = leaf.length;
+  size.fill(1);
   if (nTypes === 4) {
     // Go's heap profiles: the four types in one pass.
     const [a0, a1, a2, a3] = total;
@@ -497,6 +499,7 @@ function sumValues(values: Float64Array | Uint32Array, order: Int32Array | undef
     }
     for (let i = n - 1; i > 0; i--) {
       const p = parent[i];
+      size[p] += size[i];
       a0[p] += a0[i];
       a1[p] += a1[i];
       a2[p] += a2[i];
@@ -509,5 +512,9 @@ function sumValues(values: Float64Array | Uint32Array, order: Int32Array | undef
     const x = leaf[i];
     for (let t = 0; t < nTypes; t++) total[t][x] += values[s + t];
   }
-  for (const tot of total) for (let i = n - 1; i > 0; i--) tot[parent[i]] += tot[i];
+  for (let i = n - 1; i > 0; i--) {
+    const p = parent[i];
+    size[p] += size[i];
+    for (let t = 0; t < nTypes; t++) total[t][p] += total[t][i];
+  }
 }
