@@ -44,7 +44,7 @@ function bounds(p: Profile): { maxNodes: number; varying: Int32Array } {
   return { maxNodes: 1 + Math.ceil(nodes * stride * 1.25), varying };
 }
 
-/** At most this many depths are sort digits. */
+/** At most this many depths are sort digits (scanStacks reads three, unrolled). */
 const SORT_DEPTHS = 3;
 /**
  * The sort stops adding digits once this many groups may result: the copy into the walk's
@@ -133,6 +133,7 @@ function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Sc
   const matchSum = new Float64Array(refLen + 1);
   let negative = false;
   const nd = depths.length;
+  if (nd > 3) throw new Error(`flame model: ${nd} sort depths, the scan reads three at most`);
   const d0 = nd > 0 ? depths[0] : 0;
   const d1 = nd > 1 ? depths[1] : 0;
   const d2 = nd > 2 ? depths[2] : 0;
