@@ -351,6 +351,13 @@ function num(v: number | bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
 
+/** A copy of `a` as float64: a value read did not fit in its 4 bytes (see Decoder.packedValues). */
+function widened(a: Float64Array | Uint32Array): Float64Array {
+  const wide = new Float64Array(a.length);
+  wide.set(a);
+  return wide;
+}
+
 /** `a`, or a copy of it in an array of `len` elements when it is shorter. */
 function grownTo<T extends Int32Array | Float64Array | Uint32Array>(a: T, len: number): T {
   if (a.length >= len) return a;
@@ -1007,13 +1014,10 @@ class Decoder {
         this.sampleLocs[this.locN++] = l;
         if (this.locExtra[l] > 0) this.inlinedSeen = true;
       } else {
-        let values = this.values;
-        values[this.valueN] = v;
-        if (values[this.valueN] !== v) {
-          values = this.widenValues();
-          values[this.valueN] = v;
-        }
-        this.valueN++;
+        const n = this.valueN++;
+        this.values[n] = v;
+        // Read back, as in packedValues.
+        if (this.values[n] !== v) this.widenValues()[n] = v;
       }
     } else if (field === 3 && wire === 2) {
       const e = this.lengthEnd(end);
@@ -1113,8 +1117,7 @@ class Decoder {
 
   /** The values as float64 from now on, those read kept: one did not fit in 4 bytes. */
   private widenValues(): Float64Array {
-    const wide = new Float64Array(this.values.length);
-    wide.set(this.values);
+    const wide = widened(this.values);
     this.values = wide;
     return wide;
   }
@@ -1150,8 +1153,7 @@ class Decoder {
     num[i] = n;
     // Read back, as in packedValues (a size in bytes fits; a negative or a huge one does not).
     if (num[i] !== n) {
-      num = new Float64Array(num.length);
-      num.set(this.labelNum.subarray(0, i));
+      num = widened(num);
       this.labelNum = num;
       num[i] = n;
     }
