@@ -67,11 +67,11 @@ interface Scan {
   counts: Int32Array[];
   /** The reference: a sample without inlined frames, stored whole (see Walk.peel), or -1. */
   ref: number;
-  /** Per sample, how many of its outer frames are the reference's own (0 with inlined frames). */
+  /** Per sample, how many of its outer frames are the reference's own (0 with inlined frames); none without a reference. */
   match?: Uint8Array;
   /** Per match length, how many samples and their value; whether a value is negative. */
-  matchCount?: Float64Array;
-  matchSum?: Float64Array;
+  matchCount: Float64Array;
+  matchSum: Float64Array;
   negative: boolean;
 }
 
@@ -171,7 +171,7 @@ function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Sc
       negative ||= v < 0;
     }
   }
-  return { digits, counts, ref, negative, ...(match ? { match, matchCount, matchSum } : {}) };
+  return { digits, counts, ref, matchCount, matchSum, negative, ...(match ? { match } : {}) };
 }
 
 /**
@@ -224,9 +224,9 @@ interface Stacks {
   /** Per sample, how many of its outermost frames are those of sample `rootRef`, the root peel's reference (see {@link copyStacks}). */
   rootMatch?: Uint8Array;
   rootRef?: number;
-  /** See WalkData.end and WalkData.sharedChain: the outer frames not copied. */
+  /** See WalkData.end and WalkData.sharedDepth: the outer frames not copied. */
   end?: Int32Array;
-  sharedChain?: { depth: number; ref: number };
+  sharedDepth?: number;
 }
 
 function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | undefined, scratch: Scratch, shareChain: boolean): Stacks {
@@ -280,7 +280,7 @@ function copyStacks(
   nFrames: number,
   scratch: Scratch,
   shareChain: boolean,
-): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch' | 'end' | 'sharedChain' | 'rootRef'> {
+): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch' | 'end' | 'sharedDepth' | 'rootRef'> {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
@@ -291,9 +291,10 @@ function copyStacks(
   // The scan measured how many are the reference's own frames; the peel starts after them.
   const ref = scan?.ref ?? -1;
   const match = scan?.match;
-  const shared = match && scan.matchCount && scan.matchSum && shareChain && !scan.negative ? sharedDepth(scan.matchCount, scan.matchSum, n, frameStart[n]) : 0;
+  const shared = match && shareChain && !scan.negative ? sharedDepth(scan.matchCount, scan.matchSum, n, frameStart[n]) : 0;
   // Where each sample goes, from its frame count (the decoder counted them, inlined ones
-  // included), less the shared chain's if it has it (the reference keeps its own).
+  // included), less the shared chain's if it has it: a sample with inlined frames has no
+  // match, so never; the reference keeps its own.
   const dest = scratch.int32(n);
   const start = scratch.int32(n + 1);
   let w = 0;
@@ -314,23 +315,12 @@ function copyStacks(
     let o = start[i];
     const a = locStart[s];
     const e = locStart[s + 1];
-    if (match && rootMatch) {
-      const q = match[s];
-      rootMatch[i] = q;
-      if (end) {
-        // Stored without the shared chain: its frames are the reference's.
-        const cut = q >= shared && s !== ref ? shared : 0;
-        end[i] = start[i + 1] + cut;
-        // (A sample with inlined frames has no match: it is stored whole, below.)
-        if (q > 0 || frameStart[s + 1] - frameStart[s] === e - a) {
-          for (let k = a; k < e - cut; k++) frames[o++] = locs[k];
-          value[i] = values[s * nTypes + def];
-          continue;
-        }
-      }
-    }
-    if (start[i + 1] - o === e - a) {
-      for (let k = a; k < e; k++) frames[o++] = locs[k];
+    if (match && rootMatch) rootMatch[i] = match[s];
+    const cut = shared > 0 && match && match[s] >= shared && s !== ref ? shared : 0;
+    if (end) end[i] = start[i + 1] + cut;
+    if (frameStart[s + 1] - frameStart[s] === e - a) {
+      // Its locations are its frames; those of the shared chain it has are the reference's.
+      for (let k = a; k < e - cut; k++) frames[o++] = locs[k];
     } else {
       // A location with inlined frames: they follow it, innermost first (the stack is leaf first).
       for (let k = a; k < e; k++) {
@@ -341,7 +331,7 @@ function copyStacks(
     }
     value[i] = values[s * nTypes + def];
   }
-  return { frames, start, value, ...(rootMatch ? { rootMatch, rootRef: dest[ref] } : {}), ...(end ? { end, sharedChain: { depth: shared, ref: dest[ref] } } : {}) };
+  return { frames, start, value, ...(rootMatch ? { rootMatch, rootRef: dest[ref] } : {}), ...(end ? { end, sharedDepth: shared } : {}) };
 }
 
 /**
