@@ -17,7 +17,7 @@ import { toHostPath } from '../core/lab/runner';
 import type { LabRunResult } from '../core/lab/types';
 import { decodeProfileAsync } from '../core/pprof/decode';
 import { renderFlameHtml } from '../core/pprof/html';
-import { buildFlameProfile } from '../core/pprof/model';
+import { buildFlameProfileAsync } from '../core/pprof/model';
 import { topFunctions } from '../core/pprof/top';
 import { buildFailed } from '../core/race/run';
 import type { FlameProfile } from '../shared/flame';
@@ -233,7 +233,7 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
   const written: string[] = [];
   for (const [kind, file] of Object.entries(result.manifest.profiles) as Array<[ProfileKind, string]>) {
     const full = path.join(dir, file);
-    const flame = buildFlameProfile(await decodeProfileAsync(fs.readFileSync(full)), `${kind} · ${result.manifest.label}`);
+    const flame = await buildFlameProfileAsync(await decodeProfileAsync(fs.readFileSync(full)), `${kind} · ${result.manifest.label}`);
     for (const f of flame.functions) if (f.file) f.file = toHostPath(f.file, moduleRoot) ?? f.file;
     const html = path.join(dir, `${kind}.html`);
     fs.writeFileSync(html, renderFlameHtml(flame, assets));

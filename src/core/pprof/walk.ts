@@ -61,6 +61,12 @@ export interface WalkData {
   sharedDepth?: number;
 }
 
+/** See Walk.run. */
+export interface WalkProgress {
+  after: number;
+  then: (nodes: number, ended: number) => void;
+}
+
 /** `a` copied into an array twice its size, or `min` if that is more. */
 export function grown(a: Int32Array, min = 0): Int32Array {
   const b = new Int32Array(Math.max(min, a.length * 2));
@@ -101,13 +107,26 @@ export class Nodes {
    * it, else copies. The room was never written, so it holds no memory here (a copy of 1.7M
    * nodes touched 20 MB of fresh pages and took 15 ms); but VS Code sends a view's whole
    * buffer to the webview, so a view of an estimate far above the count (16.7M for 5.2M
-   * nodes, on a 50 MB profile) would send three times the bytes.
+   * nodes, on a 50 MB profile) would send three times the bytes. The copies go `into` the
+   * buffers given, if any (memory already faulted in, see buildFlameTreeAsync).
    */
-  trimmed(): { parent: Int32Array; func: Int32Array; line: Int32Array } {
+  trimmed(into?: { parent: ArrayBuffer; func: ArrayBuffer; line: ArrayBuffer }): { parent: Int32Array; func: Int32Array; line: Int32Array } {
     const n = this.count;
     if (n === this.parent.length) return { parent: this.parent, func: this.func, line: this.line };
-    const cut = 2 * this.parent.length <= 3 * n ? (a: Int32Array) => a.subarray(0, n) : (a: Int32Array) => a.slice(0, n);
-    return { parent: cut(this.parent), func: cut(this.func), line: cut(this.line) };
+    if (this.viewsFor(n)) return { parent: this.parent.subarray(0, n), func: this.func.subarray(0, n), line: this.line.subarray(0, n) };
+    // Copies: into memory made for them if there is (see buildFlameTreeAsync), else fresh.
+    const copy = (a: Int32Array, b: ArrayBuffer | undefined): Int32Array => {
+      if (!b || b.byteLength < 4 * n) return a.slice(0, n);
+      const c = new Int32Array(b, 0, n);
+      c.set(a.subarray(0, n));
+      return c;
+    };
+    return { parent: copy(this.parent, into?.parent), func: copy(this.func, into?.func), line: copy(this.line, into?.line) };
+  }
+
+  /** Whether {@link trimmed} gives views for a tree of n nodes (the room past them is at most half of n). */
+  viewsFor(n: number): boolean {
+    return 2 * this.parent.length <= 3 * n;
   }
 }
 
@@ -127,6 +146,8 @@ export class Walk {
   private readonly known: Uint8Array | undefined;
   /** Per sample: the node it ended at, once the walk has run. */
   readonly leaf: Int32Array;
+  /** How many samples have their node in `leaf` so far. */
+  private ended = 0;
   /**
    * The samples, by index in the walk's order: the samples that pass through a node are a
    * range of it. Within a range they stay in increasing order (splits are stable), so the
@@ -232,10 +253,15 @@ export class Walk {
     this.slotFirst = new Int32Array(nf);
   }
 
-  /** Walks every sample from the root; returns the tree's nodes. */
-  run(): Nodes {
+  /**
+   * Walks every sample from the root; returns the tree's nodes. `progress.then` is called once,
+   * with the nodes made so far and the samples whose node they are, when `progress.after`
+   * samples or more have theirs (for an estimate of the node count: see buildFlameTreeAsync).
+   */
+  run(progress?: WalkProgress): Nodes {
     const root = this.nodes.add(-1, -1, 0);
     this.descend(root, 0, this.idx.length, 0, false);
+    let watch = progress ? progress.after : Infinity;
     // The pending children, the last pushed first: each one's subtree is walked before its
     // next sibling is made, so nodes are made in preorder.
     while (this.nTasks > 0) {
@@ -247,6 +273,10 @@ export class Walk {
       const pending = q[t + 5] === NO_LINE;
       const node = this.nodes.add(q[t + 3], q[t + 4], pending ? 0 : q[t + 5]);
       this.descend(node, lo, hi, d, pending);
+      if (this.ended >= watch) {
+        watch = Infinity;
+        progress?.then(this.nodes.count, this.ended);
+      }
     }
     return this.nodes;
   }
@@ -507,6 +537,7 @@ export class Walk {
       node = nodes.add(node, frameFunc[f], frameLine[f]);
     }
     this.leaf[i] = node;
+    this.ended++;
   }
 
   /**
@@ -520,6 +551,7 @@ export class Walk {
     const { touched, frameSum, frameSeen } = this;
     let nSlots = 0;
     let nTouched = 0;
+    let ended = 0;
     for (let j = lo; j < hi; j++) {
       const i = idx[j];
       const p = end[i] - 1 - d;
@@ -536,6 +568,7 @@ export class Walk {
       if (p < start[i]) {
         key[j] = -1;
         leaf[i] = node;
+        ended++;
         continue;
       }
       const f = frames[p];
@@ -559,6 +592,7 @@ export class Walk {
       key[j] = s;
     }
     this.nTouched = nTouched;
+    this.ended += ended;
     return nSlots;
   }
 

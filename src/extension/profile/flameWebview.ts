@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { decodeProfileAsync, ProfileFormatError } from '../../core/pprof/decode';
 import { diffFlameProfiles } from '../../core/pprof/diff';
-import { buildFlameProfile } from '../../core/pprof/model';
+import { buildFlameProfileAsync } from '../../core/pprof/model';
 import { type FlameProfile, type FlameViewState, isFromWebview, type ToWebview } from '../../shared/flame';
 import { webviewPage, webviewResourceRoots } from '../webviewPage';
 
@@ -41,7 +41,7 @@ export async function loadFlameProfile(file: string, title: string, mapSource: S
     const size = (await fs.promises.stat(file)).size;
     if (size > MAX_PROFILE_BYTES) return { error: `${path.basename(file)} is ${(size / 1048576).toFixed(0)} MB, over the ${MAX_PROFILE_BYTES / 1048576} MB the viewer opens.` };
     const bytes = await fs.promises.readFile(file, { signal });
-    const profile = buildFlameProfile(await decodeProfileAsync(bytes, signal ? { signal } : {}), title);
+    const profile = await buildFlameProfileAsync(await decodeProfileAsync(bytes, signal ? { signal } : {}), title);
     for (const f of profile.functions) if (f.file) f.file = mapSource(f.file);
     return { profile };
   } catch (e) {

@@ -8,7 +8,7 @@ import * as zlib from 'zlib';
 import { Function as PbFunction, Line, Location, Profile as PbProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { decodeProfile, decodeProfileAsync, type Profile, takeSpareMemory } from '../../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../../src/core/pprof/model';
-import { buildFlameTree } from '../../../src/core/pprof/stackTree';
+import { buildFlameTree, buildFlameTreeAsync } from '../../../src/core/pprof/stackTree';
 import type { FlameProfile } from '../../../src/shared/flame';
 import { checkInvariants, renderTree } from './support';
 
@@ -291,6 +291,63 @@ describe('pprof flame model against a naive reference', () => {
     assert.ok(fast.tree.func.length > 13_000, `${fast.tree.func.length} nodes`);
     assert.strictEqual(renderTree(fast), renderNaive(naive(p)));
     assert.deepStrictEqual(Array.from(fast.tree.total[0]), Array.from(naive(p).tree.total[0]));
+  });
+
+  it('builds the same tree in arrays warmed during the walk, whether the node estimate fits or not', async function () {
+    this.timeout(120_000);
+    const cases: Array<{ what: string; p: Profile; estimateAfter: number; used?: boolean }> = [
+      // Samples of one shape throughout: a quarter of them tell the node count well.
+      { what: 'shared chain', p: sharedChainProfile(3), estimateAfter: 1 / 4, used: true },
+      // After the first sample: its chain, nodes per sample, is far above the tree's average.
+      { what: 'estimate from one sample', p: sharedChainProfile(5), estimateAfter: 1e-9, used: false },
+      // Stacks that repeat more as the tree fills: the first quarter makes more nodes per sample than the rest (either way).
+      { what: 'random, sorted', p: randomProfile(4 * 7919, 20_000), estimateAfter: 1 / 4 },
+    ];
+    for (const { what, p, estimateAfter, used } of cases) {
+      const sync = buildFlameTree(p);
+      const warmed = { used: !used };
+      const tree = await buildFlameTreeAsync(p, { estimateAfter, warmMin: 0, warmed });
+      if (used !== undefined) assert.strictEqual(warmed.used, used, `${what}: warmed arrays used`);
+      assert.deepStrictEqual(tree, sync, what);
+      if (warmed.used) {
+        // Views of the warmed buffers: at most half as long again as the tree.
+        for (const a of [tree.depth, tree.size, ...tree.total]) {
+          assert.ok(a.buffer.byteLength > a.byteLength && 2 * a.buffer.byteLength <= 3 * a.byteLength, `${what}: a ${a.length}-node array in a buffer of ${a.buffer.byteLength} bytes`);
+        }
+      }
+      const fast = { ...buildFlameProfile(p, 'fast'), tree };
+      checkInvariants(fast);
+      assert.strictEqual(renderTree(fast), renderNaive(naive(p)), what);
+    }
+  });
+
+  it('warms copies of the node arrays when the walk\'s own are far longer than the tree', async () => {
+    // The node estimate of the test above whose estimate falls short, the other way: every
+    // 8th sample differs from its predecessor, the others repeat it (the estimate is 8 times high).
+    const rand = rng(9);
+    const st = new StringTable();
+    const nFuncs = 40;
+    const function_ = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`h${i}`), filename: st.dedup('/src/h.go'), startLine: i }));
+    const location = Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 1 + (i % 5) })] }));
+    let prev: number[] = [];
+    const sample = Array.from({ length: 4000 }, (_, s) => {
+      const stack = s % 8 === 7 ? Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs)) : prev.length > 0 ? prev : Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs));
+      prev = stack;
+      return new Sample({ locationId: [...stack].reverse(), value: [1, 1 + (s % 7)] });
+    });
+    const p = encodeProfile(st, function_, location, sample);
+    const sync = buildFlameTree(p);
+    const warmed = { used: false };
+    const tree = await buildFlameTreeAsync(p, { warmMin: 0, warmed });
+    assert.ok(warmed.used, 'warmed arrays used');
+    assert.deepStrictEqual(tree, sync);
+    // Without warming, the walk's arrays are cut to the tree's length by copies into fresh
+    // buffers of that length; with it, by copies into the warmed ones, a little longer.
+    for (const k of ['parent', 'func', 'line'] as const) {
+      assert.strictEqual(sync[k].buffer.byteLength, sync[k].byteLength, `${k}: copied when not warmed`);
+      const room = tree[k].buffer.byteLength / tree[k].byteLength;
+      assert.ok(room > 1 && room <= 1.5, `${k}: ${tree[k].length} nodes in a buffer of ${tree[k].buffer.byteLength} bytes`);
+    }
   });
 
   it('writes the totals in the pages of the walk\'s copy of the stacks, cleared first', () => {
