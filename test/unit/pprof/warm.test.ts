@@ -5,11 +5,11 @@
 import * as assert from 'assert';
 import { warmBuffers } from '../../../src/core/pprof/warm';
 
-/** Page faults (of this process) while one byte of each 4 KB page of `b` is written. */
-function faultsWriting(b: ArrayBuffer): number {
+/** Page faults (of this process) while one byte of each 4 KB page of `b` (from byte `from` to `to`) is written. */
+function faultsWriting(b: ArrayBuffer, from = 0, to = b.byteLength): number {
   const v = new Uint8Array(b);
   const before = process.resourceUsage().minorPageFault;
-  for (let i = 0; i < v.length; i += 4096) v[i] = 1;
+  for (let i = from; i < to; i += 4096) v[i] = 1;
   return process.resourceUsage().minorPageFault - before;
 }
 
@@ -29,17 +29,19 @@ describe('warmBuffers', () => {
   it('has the pages in memory when the buffers are handed out, and only those of the part asked', async () => {
     const mb = 64 << 20;
     const pages = mb / 4096;
-    // Fresh memory: a fault a page when first written.
-    const cold = faultsWriting(new ArrayBuffer(mb));
-    assert.ok(cold > 0.9 * pages, `${cold} faults writing ${pages} fresh pages`);
     const [whole] = (await warmBuffers([mb])) ?? [];
     assert.strictEqual(whole.byteLength, mb);
     const warm = faultsWriting(whole);
     assert.ok(warm < 0.1 * pages, `${warm} faults writing the ${pages} pages of a warmed buffer`);
+    // Fresh memory faults once a page when first written; the allocator may also hand out
+    // memory it had (written already): then the part past the warmed quarter tells nothing.
+    const fresh = faultsWriting(new ArrayBuffer(mb)) > 0.9 * pages;
     const [quarter] = (await warmBuffers([mb], 0.25)) ?? [];
     const v = new Uint8Array(quarter);
     for (let i = 0; i < mb; i += 4093) assert.strictEqual(v[i], 0, `byte ${i}`);
-    const rest = faultsWriting(quarter);
-    assert.ok(rest > 0.65 * pages && rest < 0.85 * pages, `${rest} faults writing the ${pages} pages of a buffer warmed a quarter`);
+    const first = faultsWriting(quarter, 0, mb / 4);
+    assert.ok(first < 0.1 * (pages / 4), `${first} faults writing the ${pages / 4} pages of the warmed quarter`);
+    const rest = faultsWriting(quarter, mb / 4);
+    if (fresh) assert.ok(rest > 0.9 * ((3 * pages) / 4), `${rest} faults writing the ${(3 * pages) / 4} pages past the warmed quarter`);
   });
 });
