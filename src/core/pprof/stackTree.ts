@@ -11,8 +11,12 @@ import { type Profile, stackLocations, takeSpareMemory } from './decode';
 import { grown, Nodes, PEEL_SHARE, Walk } from './walk';
 import { warmBuffers } from './warm';
 
-/** Every BOUNDS_STRIDE-th sample is compared with its predecessor to estimate {@link bounds}. */
-const BOUNDS_STRIDE = 8;
+/**
+ * Every BOUNDS_STRIDE-th sample is compared with its predecessor to estimate {@link bounds}:
+ * 25k of a heap profile's 818k samples, an estimate of 7,157,201 nodes where every 8th gave
+ * 7,156,691, in 11 ms instead of 19 (medians of 5 runs).
+ */
+const BOUNDS_STRIDE = 32;
 
 /**
  * An estimate of the node count: one per frame not shared with the previous sample's stack

@@ -272,8 +272,9 @@ describe('pprof flame model against a naive reference', () => {
   });
 
   it('builds the same tree when the node estimate falls short (the node arrays grown)', () => {
-    // The model estimates its node count from every 8th sample: here each of those repeats
-    // its predecessor's stack, so the estimate is near zero while the tree has some 20k nodes.
+    // The model estimates its node count from every 32nd sample (indices 31, 63, ...: 7 mod 8):
+    // here each sample at 7 mod 8 repeats its predecessor's stack, so the estimate is near
+    // zero while the tree has some 20k nodes.
     const rand = rng(5);
     const st = new StringTable();
     const nFuncs = 40;
@@ -323,7 +324,8 @@ describe('pprof flame model against a naive reference', () => {
 
   it('warms copies of the node arrays when the walk\'s own are far longer than the tree', async () => {
     // The node estimate of the test above whose estimate falls short, the other way: every
-    // 8th sample differs from its predecessor, the others repeat it (the estimate is 8 times high).
+    // sample at 7 mod 8 (those the estimate reads among them) differs from its predecessor,
+    // the others repeat it (the estimate is 8 times high).
     const rand = rng(9);
     const st = new StringTable();
     const nFuncs = 40;
