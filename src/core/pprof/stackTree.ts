@@ -234,7 +234,7 @@ interface Stacks {
   sharedDepth?: number;
 }
 
-function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | undefined, scratch: Scratch, shareChain: boolean): Stacks {
+function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | undefined, scratch: Scratch, shareChain: boolean, framesBuffer: ArrayBuffer | undefined): Stacks {
   const { locFrameStart, frameFunc, frameLine } = p;
   const nLocs = locFrameStart.length - 1;
   // Per location, how many frames it has past its first; the numbers of those frames.
@@ -259,7 +259,7 @@ function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | und
     }
   }
   if (nExtra === 0 && !order) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p, scratch), order, func, line };
-  return { ...copyStacks(p, order, scan, extra, extraStart, nLocs + nExtra, scratch, shareChain), copied: true, order, func, line };
+  return { ...copyStacks(p, order, scan, extra, extraStart, nLocs + nExtra, scratch, shareChain, framesBuffer), copied: true, order, func, line };
 }
 
 /**
@@ -285,6 +285,7 @@ function copyStacks(
   nFrames: number,
   scratch: Scratch,
   shareChain: boolean,
+  framesBuffer: ArrayBuffer | undefined,
 ): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch' | 'end' | 'sharedDepth' | 'rootRef'> {
   const n = p.sampleCount;
   const nTypes = p.sampleTypes.length;
@@ -296,7 +297,7 @@ function copyStacks(
   // The scan measured how many are the reference's own frames; the peel starts after them.
   const ref = scan?.ref ?? -1;
   const match = scan?.match;
-  const shared = match && shareChain && !scan.negative ? sharedDepth(scan.matchCount, scan.matchSum, n, frameStart[n]) : 0;
+  const shared = sharedOf(p, scan, shareChain);
   // Where each sample goes, from its frame count (the decoder counted them, inlined ones
   // included), less the shared chain's if it has it: a sample with inlined frames has no
   // match, so never; the reference keeps its own.
@@ -311,7 +312,9 @@ function copyStacks(
     if (shared > 0 && match && match[s] >= shared && s !== ref) w -= shared;
   }
   start[n] = w;
-  const frames = nFrames <= 0xffff ? new Uint16Array(w) : new Int32Array(w);
+  // In memory faulted in for it if there is (see warmCopy).
+  const fits = framesBuffer !== undefined && framesBuffer.byteLength >= w * (nFrames <= 0xffff ? 2 : 4);
+  const frames = nFrames <= 0xffff ? (fits ? new Uint16Array(framesBuffer, 0, w) : new Uint16Array(w)) : fits ? new Int32Array(framesBuffer, 0, w) : new Int32Array(w);
   const value = scratch.float64(n);
   const rootMatch = match ? scratch.uint8(n) : undefined;
   const end = shared > 0 ? scratch.int32(n) : undefined;
@@ -337,6 +340,11 @@ function copyStacks(
     value[i] = values[s * nTypes + def];
   }
   return { frames, start, value, ...(rootMatch ? { rootMatch, rootRef: dest[ref] } : {}), ...(end ? { end, sharedDepth: shared } : {}) };
+}
+
+/** How many outer frames of the reference the copy stores once (see sharedDepth). */
+function sharedOf(p: Profile, scan: Scan | undefined, shareChain: boolean): number {
+  return scan?.match && shareChain && !scan.negative ? sharedDepth(scan.matchCount, scan.matchSum, p.sampleCount, p.sampleFrameStart[p.sampleCount]) : 0;
 }
 
 /**
@@ -375,10 +383,10 @@ export interface FlameTreeOptions {
   shareChain?: boolean;
   /** buildFlameTreeAsync: after how many samples (a fraction of all) the node count is estimated (tests). */
   estimateAfter?: number;
-  /** buildFlameTreeAsync: the fewest estimated nodes for which the arrays are warmed (tests). */
-  warmMin?: number;
-  /** buildFlameTreeAsync: set to whether the tree's arrays are those warmed during the walk (tests, benchmarks). */
-  warmed?: { used: boolean };
+  /** buildFlameTreeAsync: memory is warmed whatever its size (tests). */
+  warmAll?: boolean;
+  /** buildFlameTreeAsync: set to whether the tree's arrays are those warmed during the walk, and the stacks' copy in memory warmed during the sort (tests, benchmarks). */
+  warmed?: { used: boolean; copy?: boolean };
 }
 
 /**
@@ -398,6 +406,8 @@ const ESTIMATE_AFTER = 1 / 4;
 const WARM_ROOM = 1.15;
 /** ... and this many times the estimate faulted in: pages past it take memory only if the tree needs them. */
 const WARM_PART = 1.01;
+/** Below this many bytes, the copy of the stacks and its scratch are not warmed (see warmCopy). */
+const WARM_COPY_MIN = 4 << 20;
 /** Below this many nodes' worth of arrays (52 bytes a node with four sample types), nothing is warmed: a few ms, not worth a thread's round trip. */
 const WARM_MIN_NODES = 1 << 18;
 
@@ -413,14 +423,21 @@ const WARM_MIN_NODES = 1 << 18;
  * where fresh ones took 60.
  */
 export async function buildFlameTreeAsync(profile: Profile, options: FlameTreeOptions = {}): Promise<FlameTree> {
-  const built = prepareWalk(profile, options);
+  const scanned = scanSamples(profile);
+  // The copy's memory is faulted in while the samples are sorted (see warmCopy).
+  const copying = warmCopy(profile, scanned, options.shareChain ?? true, options.warmAll ? 0 : WARM_COPY_MIN);
+  const order = scanned.scan ? sampleOrder(profile.sampleCount, scanned.scan, scanned.scratch) : undefined;
+  const [frames, more] = copying ? ((await copying) ?? []) : [];
+  if (more) scanned.scratch.extend(more);
+  const built = walkOver(profile, options, scanned, order, frames);
+  if (options.warmed) options.warmed.copy = frames !== undefined && built.stacks.frames.buffer === frames && built.stacks.frames.byteLength === frames.byteLength;
   const m = profile.sampleCount;
   let warm: Promise<WarmOutputs | undefined> | undefined;
   built.walk.run({
     after: Math.max(1, Math.ceil(m * (options.estimateAfter ?? ESTIMATE_AFTER))),
     then: (made, ended) => {
       const estimate = (made * m) / ended;
-      if (estimate >= (options.warmMin ?? WARM_MIN_NODES)) warm = warmOutputs(Math.ceil(WARM_ROOM * estimate) + 64, estimate, profile.sampleTypes.length, built.nodes);
+      if (options.warmAll || estimate >= WARM_MIN_NODES) warm = warmOutputs(Math.ceil(WARM_ROOM * estimate) + 64, estimate, profile.sampleTypes.length, built.nodes);
     },
   });
   return finishTree(profile, built, options, warm ? await warm : undefined);
@@ -459,18 +476,61 @@ interface PreparedWalk {
   stacks: Stacks;
 }
 
-/** The samples sorted and copied for the walk, and the walk over them, not yet run. */
-function prepareWalk(profile: Profile, options: FlameTreeOptions): PreparedWalk {
+/** What the samples' scan gives (see scanStacks), before they are sorted and copied. */
+interface Scanned {
+  maxNodes: number;
+  scratch: Scratch;
+  scan: Scan | undefined;
+}
+
+function scanSamples(profile: Profile): Scanned {
   const { maxNodes, varying } = bounds(profile);
   const scratch = new Scratch(takeSpareMemory(profile));
   const depths = sortDepths(profile, varying);
   const scan = depths.length > 0 ? scanStacks(profile, depths, scratch) : undefined;
-  const order = scan ? sampleOrder(profile.sampleCount, scan, scratch) : undefined;
-  const stacks = frameStacks(profile, order, scan, scratch, options.shareChain ?? true);
+  return { maxNodes, scratch, scan };
+}
+
+/** The samples sorted and copied for the walk, and the walk over them, not yet run. */
+function prepareWalk(profile: Profile, options: FlameTreeOptions): PreparedWalk {
+  const scanned = scanSamples(profile);
+  const order = scanned.scan ? sampleOrder(profile.sampleCount, scanned.scan, scanned.scratch) : undefined;
+  return walkOver(profile, options, scanned, order, undefined);
+}
+
+/** The walk over the samples copied in `order`, its copy of the frames in `frames` if that is given and large enough. */
+function walkOver(profile: Profile, options: FlameTreeOptions, { maxNodes, scratch, scan }: Scanned, order: Int32Array | undefined, frames: ArrayBuffer | undefined): PreparedWalk {
+  const stacks = frameStacks(profile, order, scan, scratch, options.shareChain ?? true, frames);
   // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
   const nodes = new Nodes(Math.min(maxNodes, 1 << 24));
   const walk = new Walk({ ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, nodes);
   return { walk, nodes, stacks };
+}
+
+/**
+ * Memory for the copy of the stacks and for the scratch arrays past the profile's spare
+ * buffer (see copyStacks and Scratch), faulted in on another thread while the samples are
+ * sorted: the bytes of both, once the scan has told how much of the stacks the copy leaves
+ * out; undefined when the samples are not sorted (then not copied either) or that is little.
+ */
+function warmCopy(profile: Profile, { scratch, scan }: Scanned, shareChain: boolean, min: number): Promise<ArrayBuffer[]> | undefined {
+  if (!scan) return undefined;
+  const n = profile.sampleCount;
+  const shared = sharedOf(profile, scan, shareChain);
+  // Every sample with the shared chain but the reference leaves it out (see copyStacks).
+  let cut = 0;
+  if (shared > 0) {
+    let leaving = -1;
+    for (let q = shared; q < scan.matchCount.length; q++) leaving += scan.matchCount[q];
+    cut = shared * leaving;
+  }
+  // Frame numbers: the locations', then the inlined frames past each one's first (see frameStacks).
+  const nLocs = profile.locFrameStart.length - 1;
+  const frameBytes = (profile.sampleFrameStart[n] - cut) * (profile.locFrameStart[nLocs] <= 0xffff ? 2 : 4);
+  // The scratch arrays copyStacks and the walk take, in their order.
+  const more = scratch.shortfall([4 * n, 4 * (n + 1), 8 * n, ...(scan.match ? [n] : []), ...(shared > 0 ? [4 * n] : []), 4 * n, 4 * n, 4 * n, 4 * n]);
+  if (frameBytes + more < min) return undefined;
+  return warmBuffers([frameBytes, more]);
 }
 
 /** The tree from a walk that has run: its arrays in `warm` when they fit, its totals summed. */
@@ -497,6 +557,10 @@ function finishTree(profile: Profile, { walk, nodes, stacks }: PreparedWalk, opt
  */
 class Scratch {
   private at = 0;
+  /** A second buffer, used once the first has no room (see buildFlameTreeAsync), and where its room starts. */
+  private more: ArrayBuffer | undefined;
+  private moreAt = 0;
+
   constructor(private readonly buffer: ArrayBuffer | undefined) {}
 
   int32(n: number): Int32Array {
@@ -515,13 +579,38 @@ class Scratch {
     return this.take(Float64Array, n);
   }
 
-  /** `n` elements of the buffer's next 8-aligned bytes, or a fresh array if it has not that many left. */
+  /** Room past the first buffer, for the arrays that do not fit there from now on. */
+  extend(more: ArrayBuffer): void {
+    this.more = more;
+    this.moreAt = 0;
+  }
+
+  /** How many bytes of arrays of these byte lengths, taken in turn from now on, the first buffer has no room for. */
+  shortfall(sizes: readonly number[]): number {
+    let at = this.at;
+    let over = 0;
+    for (const bytes of sizes) {
+      const from = Math.ceil(at / 8) * 8;
+      if (this.buffer && from + bytes <= this.buffer.byteLength) at = from + bytes;
+      else over = Math.ceil(over / 8) * 8 + bytes;
+    }
+    return over;
+  }
+
+  /** `n` elements of the buffer's next 8-aligned bytes, else of the second buffer's, or a fresh array if neither has that many left. */
   private take<T>(Kind: { new (buffer: ArrayBuffer, at: number, n: number): T; new (n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+    const bytes = n * Kind.BYTES_PER_ELEMENT;
     const at = Math.ceil(this.at / 8) * 8;
-    const end = at + n * Kind.BYTES_PER_ELEMENT;
-    if (!this.buffer || end > this.buffer.byteLength) return new Kind(n);
-    this.at = end;
-    return new Kind(this.buffer, at, n);
+    if (this.buffer && at + bytes <= this.buffer.byteLength) {
+      this.at = at + bytes;
+      return new Kind(this.buffer, at, n);
+    }
+    const moreAt = Math.ceil(this.moreAt / 8) * 8;
+    if (this.more && moreAt + bytes <= this.more.byteLength) {
+      this.moreAt = moreAt + bytes;
+      return new Kind(this.more, moreAt, n);
+    }
+    return new Kind(n);
   }
 }
 

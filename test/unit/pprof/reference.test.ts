@@ -306,9 +306,11 @@ describe('pprof flame model against a naive reference', () => {
     ];
     for (const { what, p, estimateAfter, used } of cases) {
       const sync = buildFlameTree(p);
-      const warmed = { used: !used };
-      const tree = await buildFlameTreeAsync(p, { estimateAfter, warmMin: 0, warmed });
+      const warmed: { used: boolean; copy?: boolean } = { used: !used };
+      const tree = await buildFlameTreeAsync(p, { estimateAfter, warmAll: true, warmed });
       if (used !== undefined) assert.strictEqual(warmed.used, used, `${what}: warmed arrays used`);
+      // Sorted (20k samples or more): the stacks' copy goes in memory warmed while they were sorted, of its exact size.
+      assert.strictEqual(warmed.copy, true, `${what}: the copy of the stacks in warmed memory`);
       assert.deepStrictEqual(tree, sync, what);
       if (warmed.used) {
         // Views of the warmed buffers: at most half as long again as the tree.
@@ -340,7 +342,7 @@ describe('pprof flame model against a naive reference', () => {
     const p = encodeProfile(st, function_, location, sample);
     const sync = buildFlameTree(p);
     const warmed = { used: false };
-    const tree = await buildFlameTreeAsync(p, { warmMin: 0, warmed });
+    const tree = await buildFlameTreeAsync(p, { warmAll: true, warmed });
     assert.ok(warmed.used, 'warmed arrays used');
     assert.deepStrictEqual(tree, sync);
     // Without warming, the walk's arrays are cut to the tree's length by copies into fresh
