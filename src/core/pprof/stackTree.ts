@@ -49,10 +49,10 @@ function bounds(p: Profile): { maxNodes: number; varying: Int32Array } {
   return { maxNodes: 1 + Math.ceil(nodes * stride * 1.25), varying };
 }
 
-/** At most this many depths are sort digits (scanStacks reads three, unrolled). */
+/** At most this many depths group the samples (scanStacks reads three). */
 const SORT_DEPTHS = 3;
 /**
- * The sort stops adding digits once this many groups may result: the copy into the walk's
+ * The sort stops adding depths once this many groups may result: the copy into the walk's
  * order ({@link copyStacks}) writes one sequential stream per group, cheap while their
  * current cache lines all stay in cache. On a heap profile of 1.7M nodes, 16 and 256 groups
  * gave the same time within the noise of this machine.
@@ -63,13 +63,16 @@ const SORT_MIN_SAMPLES = 1 << 14;
 
 /**
  * What one pass over every sample's outer frames gives (see {@link scanStacks}): the sort's
- * digits, and each sample's match with the reference sample.
+ * groups, and each sample's match with the reference sample.
  */
 interface Scan {
-  /** Per sort depth (root first), per sample: 1 + its location there, 0 past its stack's end. */
-  digits: Array<Int32Array | Uint16Array>;
-  /** Per sort depth, per digit + 1: how many samples have it (a counting sort's counts). */
-  counts: Int32Array[];
+  /**
+   * Per sample, its group: the samples with the same locations at every sort depth (root
+   * first; none past a stack's end), numbered in the order first met. `rank` orders the
+   * groups by those locations, root first (the order a radix sort by them gives).
+   */
+  group: Int32Array;
+  rank: Int32Array;
   /** The reference: a sample without inlined frames, stored whole (see Walk.peel), or -1. */
   ref: number;
   /** Per sample, how many of its outer frames are the reference's own (0 with inlined frames); none without a reference. */
@@ -115,18 +118,18 @@ function sortDepths(p: Profile, varying: Int32Array): number[] {
 /**
  * One pass over the samples in the profile's order, reading each stack's outer frames once
  * (from memory: the stacks are tens of megabytes) for what both the sort and the copy need
- * from them: the digits at the sort's depths, and how many outer frames each sample shares
- * with the reference, the middle sample of the profile's order (see copyStacks). Each of
- * those was a pass of its own over the stacks, reading the same cache lines.
+ * from them: each sample's group (its locations at the sort's depths), and how many outer
+ * frames it shares with the reference, the middle sample of the profile's order (see
+ * copyStacks). Each of those was a pass of its own over the stacks, reading the same cache
+ * lines.
  */
 function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Scan {
   const { sampleCount: n, sampleLocStart: locStart, sampleFrameStart: frameStart, values } = p;
   const locs = stackLocations(p);
-  const nLocs = p.locFrameStart.length - 1;
   const nTypes = p.sampleTypes.length;
   const def = p.defaultType;
-  const digits = depths.map(() => (nLocs < 0xffff ? scratch.uint16(n) : scratch.int32(n)));
-  const counts = depths.map(() => new Int32Array(nLocs + 2));
+  const group = scratch.int32(n);
+  const groups = new GroupTable();
   // The reference, if it has no inlined frames (its locations are then its frames): its
   // outer frames, root first, at most 255 (a match length is a byte).
   const ref = n > 0 && frameStart[(n >>> 1) + 1] - frameStart[n >>> 1] === locStart[(n >>> 1) + 1] - locStart[n >>> 1] ? n >>> 1 : -1;
@@ -139,30 +142,19 @@ function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Sc
   let negative = false;
   const nd = depths.length;
   if (nd > 3) throw new Error(`flame model: ${nd} sort depths, the scan reads three at most`);
-  const d0 = nd > 0 ? depths[0] : 0;
-  const d1 = nd > 1 ? depths[1] : 0;
-  const d2 = nd > 2 ? depths[2] : 0;
-  const [g0, g1, g2] = digits;
-  const [c0, c1, c2] = counts;
+  // A depth past the three read is never reached (len is at most 2^31 - 1).
+  const d0 = nd > 0 ? depths[0] : 0x7fffffff;
+  const d1 = nd > 1 ? depths[1] : 0x7fffffff;
+  const d2 = nd > 2 ? depths[2] : 0x7fffffff;
   for (let s = 0; s < n; s++) {
     const a = locStart[s];
     const e = locStart[s + 1];
     const len = e - a;
-    if (nd > 0) {
-      const x = d0 < len ? locs[e - 1 - d0] + 1 : 0;
-      g0[s] = x;
-      c0[x + 1]++;
-      if (nd > 1) {
-        const y = d1 < len ? locs[e - 1 - d1] + 1 : 0;
-        g1[s] = y;
-        c1[y + 1]++;
-        if (nd > 2) {
-          const z = d2 < len ? locs[e - 1 - d2] + 1 : 0;
-          g2[s] = z;
-          c2[z + 1]++;
-        }
-      }
-    }
+    // 1 + its location at each sort depth, 0 past the stack's end (or past the depths).
+    const x = d0 < len ? locs[e - 1 - d0] + 1 : 0;
+    const y = d1 < len ? locs[e - 1 - d1] + 1 : 0;
+    const z = d2 < len ? locs[e - 1 - d2] + 1 : 0;
+    group[s] = groups.id(x, y, z);
     if (match) {
       let q = 0;
       if (frameStart[s + 1] - frameStart[s] === len) {
@@ -176,37 +168,121 @@ function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Sc
       negative ||= v < 0;
     }
   }
-  return { digits, counts, ref, matchCount, matchSum, negative, ...(match ? { match } : {}) };
+  return { group, rank: groups.ranks(), ref, matchCount, matchSum, negative, ...(match ? { match } : {}) };
 }
 
 /**
- * The order in which to walk the samples: grouped by their locations at the first depths
- * (from the root) where stacks part (see sortDepths), by a stable LSD radix sort (one
- * counting pass per depth, from the scan's digits). Profiles list samples in hash order: in
- * it, the samples of a node below those depths would be spread over all of the stacks'
- * memory, a cache miss per sample each time the walk reads them. In groups, copied in that
- * order, they sit together and stay in cache. The order does not change the tree: values
- * are integers, summed exactly in any order.
+ * The groups of the sort: triples of locations (each 1 + a location index, or 0), numbered in
+ * the order first met, in an open-addressing hash table (a few thousand groups: it stays in
+ * cache, where a Map's lookup per sample cost more than the scan's other work).
  */
-function sampleOrder(n: number, scan: Scan, scratch: Scratch): Int32Array | undefined {
-  const { digits, counts } = scan;
-  if (digits.length === 0) return undefined;
-  let order = scratch.int32(n);
-  let next = scratch.int32(n);
-  for (let s = 0; s < n; s++) order[s] = s;
-  for (let k = digits.length - 1; k >= 0; k--) {
-    const digit = digits[k];
-    const count = counts[k];
-    for (let j = 1; j < count.length; j++) count[j] += count[j - 1];
-    for (let i = 0; i < n; i++) {
-      const s = order[i];
-      next[count[digit[s]]++] = s;
+class GroupTable {
+  private x: Int32Array = new Int32Array(256);
+  private y: Int32Array = new Int32Array(256);
+  private z: Int32Array = new Int32Array(256);
+  private count = 0;
+  /** Per slot: 1 + the group id there, 0 when empty. */
+  private slots = new Int32Array(1024);
+  private mask = 1023;
+
+  id(x: number, y: number, z: number): number {
+    const { slots, mask } = this;
+    let h = (Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca6b) ^ Math.imul(z, 0xc2b2ae35)) >>> 0;
+    h = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const g = slots[h] - 1;
+      if (g < 0) break;
+      if (this.x[g] === x && this.y[g] === y && this.z[g] === z) return g;
+      h = (h + 1) & mask;
     }
-    const t = order;
-    order = next;
-    next = t;
+    const g = this.count++;
+    if (g === this.x.length) {
+      this.x = grown(this.x);
+      this.y = grown(this.y);
+      this.z = grown(this.z);
+    }
+    this.x[g] = x;
+    this.y[g] = y;
+    this.z[g] = z;
+    slots[h] = g + 1;
+    // At most half full: rehashed into twice the slots.
+    if (2 * this.count > mask) this.rehash();
+    return g;
   }
-  return order;
+
+  private rehash(): void {
+    const size = 2 * (this.mask + 1);
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    const { slots, mask } = this;
+    for (let g = 0; g < this.count; g++) {
+      let h = (Math.imul(this.x[g], 0x9e3779b1) ^ Math.imul(this.y[g], 0x85ebca6b) ^ Math.imul(this.z[g], 0xc2b2ae35)) >>> 0;
+      h = (h ^ (h >>> 15)) & mask;
+      while (slots[h] !== 0) h = (h + 1) & mask;
+      slots[h] = g + 1;
+    }
+  }
+
+  /** Per group, its place in the order of (x, y, z). */
+  ranks(): Int32Array {
+    const { x, y, z } = this;
+    const byKey = Int32Array.from({ length: this.count }, (_, g) => g).sort((a, b) => x[a] - x[b] || y[a] - y[b] || z[a] - z[b]);
+    const rank = new Int32Array(this.count);
+    for (let r = 0; r < byKey.length; r++) rank[byKey[r]] = r;
+    return rank;
+  }
+}
+
+/**
+ * Where each sample goes in the walk's order, and where its stack starts in the copy: grouped
+ * by their locations at the first depths (from the root) where stacks part (see sortDepths),
+ * the groups in the order of those locations, the samples of each in the profile's order.
+ * Profiles list samples in hash order: in it, the samples of a node below those depths would
+ * be spread over all of the stacks' memory, a cache miss per sample each time the walk reads
+ * them. In groups, copied in that order, they sit together and stay in cache. The order does
+ * not change the tree: values are integers, summed exactly in any order.
+ *
+ * Two passes in the profile's order (counts per group, then places from each group's cursor),
+ * where a radix sort by the locations took a pass per depth and the copy's sizes were then
+ * read in the sorted order, a cache miss each. `size(s)`: sample s's frames in the copy.
+ */
+function placeSamples(n: number, scan: Scan | undefined, size: (s: number) => number, scratch: Scratch): { dest: Int32Array; start: Int32Array; order: Int32Array | undefined } {
+  const dest = scratch.int32(n);
+  const start = scratch.int32(n + 1);
+  if (!scan) {
+    let w = 0;
+    for (let s = 0; s < n; s++) {
+      dest[s] = s;
+      start[s] = w;
+      w += size(s);
+    }
+    start[n] = w;
+    return { dest, start, order: undefined };
+  }
+  const order = scratch.int32(n);
+  const { group, rank } = scan;
+  const g = rank.length;
+  const nextSample = new Int32Array(g + 1);
+  const nextFrame = new Float64Array(g + 1);
+  for (let s = 0; s < n; s++) {
+    const r = rank[group[s]];
+    nextSample[r + 1]++;
+    nextFrame[r + 1] += size(s);
+  }
+  for (let r = 1; r <= g; r++) {
+    nextSample[r] += nextSample[r - 1];
+    nextFrame[r] += nextFrame[r - 1];
+  }
+  for (let s = 0; s < n; s++) {
+    const r = rank[group[s]];
+    const i = nextSample[r]++;
+    dest[s] = i;
+    order[i] = s;
+    start[i] = nextFrame[r];
+    nextFrame[r] += size(s);
+  }
+  start[n] = nextFrame[g];
+  return { dest, start, order };
 }
 
 /**
@@ -234,7 +310,7 @@ interface Stacks {
   sharedDepth?: number;
 }
 
-function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | undefined, scratch: Scratch, shareChain: boolean, framesBuffer: ArrayBuffer | undefined): Stacks {
+function frameStacks(p: Profile, scan: Scan | undefined, scratch: Scratch, shareChain: boolean, framesBuffer: ArrayBuffer | undefined, placed: Placement | undefined): Stacks {
   const { locFrameStart, frameFunc, frameLine } = p;
   const nLocs = locFrameStart.length - 1;
   // Per location, how many frames it has past its first; the numbers of those frames.
@@ -258,8 +334,9 @@ function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | und
       line[extraStart[l] + j] = frameLine[f + 1 + j];
     }
   }
-  if (nExtra === 0 && !order) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p, scratch), order, func, line };
-  return { ...copyStacks(p, order, scan, extra, extraStart, nLocs + nExtra, scratch, shareChain, framesBuffer), copied: true, order, func, line };
+  if (!copies(p, scan)) return { frames: stackLocations(p), copied: false, start: p.sampleLocStart, value: defaultValues(p, scratch), order: undefined, func, line };
+  const place = placed ?? placement(p, scan, scratch, shareChain);
+  return { ...copyStacks(p, scan, place, extra, extraStart, nLocs + nExtra, scratch, framesBuffer), copied: true, order: place.order, func, line };
 }
 
 /**
@@ -276,15 +353,40 @@ function frameStacks(p: Profile, order: Int32Array | undefined, scan: Scan | und
  * whose stacks share 18 of their 24 frames, the copy is a quarter of the size, and the stacks
  * the walk reads are four times denser in memory.
  */
+/** Whether the stacks are copied for the walk: when they are sorted, or have inlined frames (see frameStacks). */
+function copies(p: Profile, scan: Scan | undefined): boolean {
+  const nLocs = p.locFrameStart.length - 1;
+  return scan !== undefined || p.locFrameStart[nLocs] > nLocs;
+}
+
+/** Where the copy puts each sample (see placeSamples), and how deep the chain it stores once is. */
+interface Placement {
+  shared: number;
+  dest: Int32Array;
+  start: Int32Array;
+  order: Int32Array | undefined;
+}
+
+function placement(p: Profile, scan: Scan | undefined, scratch: Scratch, shareChain: boolean): Placement {
+  const { sampleFrameStart: frameStart } = p;
+  const ref = scan?.ref ?? -1;
+  const match = scan?.match;
+  const shared = sharedOf(p, scan, shareChain);
+  // Each sample's frame count (the decoder counted them, inlined ones included), less the
+  // shared chain's if it has it: a sample with inlined frames has no match, so never; the
+  // reference keeps its own.
+  const size = match && shared > 0 ? (s: number) => frameStart[s + 1] - frameStart[s] - (match[s] >= shared && s !== ref ? shared : 0) : (s: number) => frameStart[s + 1] - frameStart[s];
+  return { shared, ...placeSamples(p.sampleCount, scan, size, scratch) };
+}
+
 function copyStacks(
   p: Profile,
-  order: Int32Array | undefined,
   scan: Scan | undefined,
+  { shared, dest, start }: Placement,
   extra: Int32Array,
   extraStart: Int32Array,
   nFrames: number,
   scratch: Scratch,
-  shareChain: boolean,
   framesBuffer: ArrayBuffer | undefined,
 ): Pick<Stacks, 'frames' | 'start' | 'value' | 'rootMatch' | 'end' | 'sharedDepth' | 'rootRef'> {
   const n = p.sampleCount;
@@ -297,21 +399,7 @@ function copyStacks(
   // The scan measured how many are the reference's own frames; the peel starts after them.
   const ref = scan?.ref ?? -1;
   const match = scan?.match;
-  const shared = sharedOf(p, scan, shareChain);
-  // Where each sample goes, from its frame count (the decoder counted them, inlined ones
-  // included), less the shared chain's if it has it: a sample with inlined frames has no
-  // match, so never; the reference keeps its own.
-  const dest = scratch.int32(n);
-  const start = scratch.int32(n + 1);
-  let w = 0;
-  for (let i = 0; i < n; i++) {
-    const s = order ? order[i] : i;
-    dest[s] = i;
-    start[i] = w;
-    w += frameStart[s + 1] - frameStart[s];
-    if (shared > 0 && match && match[s] >= shared && s !== ref) w -= shared;
-  }
-  start[n] = w;
+  const w = start[n];
   // In memory faulted in for it if there is (see warmCopy).
   const fits = framesBuffer !== undefined && framesBuffer.byteLength >= w * (nFrames <= 0xffff ? 2 : 4);
   const frames = nFrames <= 0xffff ? (fits ? new Uint16Array(framesBuffer, 0, w) : new Uint16Array(w)) : fits ? new Int32Array(framesBuffer, 0, w) : new Int32Array(w);
@@ -424,12 +512,13 @@ const WARM_MIN_NODES = 1 << 18;
  */
 export async function buildFlameTreeAsync(profile: Profile, options: FlameTreeOptions = {}): Promise<FlameTree> {
   const scanned = scanSamples(profile);
-  // The copy's memory is faulted in while the samples are sorted (see warmCopy).
-  const copying = warmCopy(profile, scanned, options.shareChain ?? true, options.warmAll ? 0 : WARM_COPY_MIN);
-  const order = scanned.scan ? sampleOrder(profile.sampleCount, scanned.scan, scanned.scratch) : undefined;
+  const shareChain = options.shareChain ?? true;
+  // The copy's memory is faulted in while the samples are placed (see warmCopy).
+  const copying = warmCopy(profile, scanned, shareChain, options.warmAll ? 0 : WARM_COPY_MIN);
+  const placed = copying ? placement(profile, scanned.scan, scanned.scratch, shareChain) : undefined;
   const [frames, more] = copying ? ((await copying) ?? []) : [];
   if (more) scanned.scratch.extend(more);
-  const built = walkOver(profile, options, scanned, order, frames);
+  const built = walkOver(profile, options, scanned, placed, frames);
   if (options.warmed) options.warmed.copy = frames !== undefined && built.stacks.frames.buffer === frames && built.stacks.frames.byteLength === frames.byteLength;
   const m = profile.sampleCount;
   let warm: Promise<WarmOutputs | undefined> | undefined;
@@ -493,14 +582,12 @@ function scanSamples(profile: Profile): Scanned {
 
 /** The samples sorted and copied for the walk, and the walk over them, not yet run. */
 function prepareWalk(profile: Profile, options: FlameTreeOptions): PreparedWalk {
-  const scanned = scanSamples(profile);
-  const order = scanned.scan ? sampleOrder(profile.sampleCount, scanned.scan, scanned.scratch) : undefined;
-  return walkOver(profile, options, scanned, order, undefined);
+  return walkOver(profile, options, scanSamples(profile), undefined, undefined);
 }
 
-/** The walk over the samples copied in `order`, its copy of the frames in `frames` if that is given and large enough. */
-function walkOver(profile: Profile, options: FlameTreeOptions, { maxNodes, scratch, scan }: Scanned, order: Int32Array | undefined, frames: ArrayBuffer | undefined): PreparedWalk {
-  const stacks = frameStacks(profile, order, scan, scratch, options.shareChain ?? true, frames);
+/** The walk over the samples, copied where `placed` says (else where placement says), the copy's frames in `frames` if that is given and large enough. */
+function walkOver(profile: Profile, options: FlameTreeOptions, { maxNodes, scratch, scan }: Scanned, placed: Placement | undefined, frames: ArrayBuffer | undefined): PreparedWalk {
+  const stacks = frameStacks(profile, scan, scratch, options.shareChain ?? true, frames, placed);
   // Past 2^24 nodes the arrays grow as needed instead: the estimate can be far above the count.
   const nodes = new Nodes(Math.min(maxNodes, 1 << 24));
   const walk = new Walk({ ...stacks, functions: profile.functions, scratch: (k) => scratch.int32(k), ...(options.peelMin ? { peelMin: options.peelMin } : {}) }, nodes);
@@ -514,6 +601,7 @@ function walkOver(profile: Profile, options: FlameTreeOptions, { maxNodes, scrat
  * out; undefined when the samples are not sorted (then not copied either) or that is little.
  */
 function warmCopy(profile: Profile, { scratch, scan }: Scanned, shareChain: boolean, min: number): Promise<ArrayBuffer[]> | undefined {
+  // (Only sorted samples: there is then a copy, and time to warm it while they are placed.)
   if (!scan) return undefined;
   const n = profile.sampleCount;
   const shared = sharedOf(profile, scan, shareChain);
@@ -527,8 +615,9 @@ function warmCopy(profile: Profile, { scratch, scan }: Scanned, shareChain: bool
   // Frame numbers: the locations', then the inlined frames past each one's first (see frameStacks).
   const nLocs = profile.locFrameStart.length - 1;
   const frameBytes = (profile.sampleFrameStart[n] - cut) * (profile.locFrameStart[nLocs] <= 0xffff ? 2 : 4);
-  // The scratch arrays copyStacks and the walk take, in their order.
-  const more = scratch.shortfall([4 * n, 4 * (n + 1), 8 * n, ...(scan.match ? [n] : []), ...(shared > 0 ? [4 * n] : []), 4 * n, 4 * n, 4 * n, 4 * n]);
+  // The scratch arrays placement takes (before the buffer warmed here is there: those that
+  // do not fit are fresh), then copyStacks and the walk, in their order.
+  const more = scratch.shortfall([4 * n, 4 * (n + 1), 4 * n], [8 * n, ...(scan.match ? [n] : []), ...(shared > 0 ? [4 * n] : []), 4 * n, 4 * n, 4 * n, 4 * n]);
   if (frameBytes + more < min) return undefined;
   return warmBuffers([frameBytes, more]);
 }
@@ -585,14 +674,18 @@ class Scratch {
     this.moreAt = 0;
   }
 
-  /** How many bytes of arrays of these byte lengths, taken in turn from now on, the first buffer has no room for. */
-  shortfall(sizes: readonly number[]): number {
+  /**
+   * How many bytes of arrays of the `later` byte lengths the first buffer will have no room
+   * for, when they are taken in turn after arrays of the `first` lengths (which go where
+   * they fit, fresh if not).
+   */
+  shortfall(first: readonly number[], later: readonly number[]): number {
     let at = this.at;
     let over = 0;
-    for (const bytes of sizes) {
+    for (const [k, bytes] of [...first, ...later].entries()) {
       const from = Math.ceil(at / 8) * 8;
       if (this.buffer && from + bytes <= this.buffer.byteLength) at = from + bytes;
-      else over = Math.ceil(over / 8) * 8 + bytes;
+      else if (k >= first.length) over = Math.ceil(over / 8) * 8 + bytes;
     }
     return over;
   }
