@@ -176,7 +176,7 @@ function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Sc
  * the order first met, in an open-addressing hash table (a few thousand groups: it stays in
  * cache, where a Map's lookup per sample cost more than the scan's other work).
  */
-class GroupTable {
+export class GroupTable {
   private x: Int32Array = new Int32Array(256);
   private y: Int32Array = new Int32Array(256);
   private z: Int32Array = new Int32Array(256);
@@ -244,11 +244,12 @@ class GroupTable {
  *
  * Two passes in the profile's order (counts per group, then places from each group's cursor),
  * where a radix sort by the locations took a pass per depth and the copy's sizes were then
- * read in the sorted order, a cache miss each. `size(s)`: sample s's frames in the copy.
+ * read in the sorted order, a cache miss each. `size(s)`: sample s's frames in the copy;
+ * `int32` gives the arrays (their contents may be anything).
  */
-function placeSamples(n: number, scan: Scan | undefined, size: (s: number) => number, scratch: Scratch): { dest: Int32Array; start: Int32Array; order: Int32Array | undefined } {
-  const dest = scratch.int32(n);
-  const start = scratch.int32(n + 1);
+export function placeSamples(n: number, scan: Pick<Scan, 'group' | 'rank'> | undefined, size: (s: number) => number, int32: (n: number) => Int32Array): { dest: Int32Array; start: Int32Array; order: Int32Array | undefined } {
+  const dest = int32(n);
+  const start = int32(n + 1);
   if (!scan) {
     let w = 0;
     for (let s = 0; s < n; s++) {
@@ -259,7 +260,7 @@ function placeSamples(n: number, scan: Scan | undefined, size: (s: number) => nu
     start[n] = w;
     return { dest, start, order: undefined };
   }
-  const order = scratch.int32(n);
+  const order = int32(n);
   const { group, rank } = scan;
   const g = rank.length;
   const nextSample = new Int32Array(g + 1);
@@ -376,7 +377,7 @@ function placement(p: Profile, scan: Scan | undefined, scratch: Scratch, shareCh
   // shared chain's if it has it: a sample with inlined frames has no match, so never; the
   // reference keeps its own.
   const size = match && shared > 0 ? (s: number) => frameStart[s + 1] - frameStart[s] - (match[s] >= shared && s !== ref ? shared : 0) : (s: number) => frameStart[s + 1] - frameStart[s];
-  return { shared, ...placeSamples(p.sampleCount, scan, size, scratch) };
+  return { shared, ...placeSamples(p.sampleCount, scan, size, (k) => scratch.int32(k)) };
 }
 
 function copyStacks(
