@@ -134,6 +134,26 @@ function sharedChainProfile(seed: number, opts: { nSamples?: number; nOff?: numb
   return encodeProfile(st, functions, locations, samples);
 }
 
+/**
+ * `n` samples of 10 random frames over 40 functions (`${prefix}0` ..): sample s has a stack
+ * of its own where `fresh(s)`, else its predecessor's (a test of the node estimate, which
+ * compares some samples with their predecessor).
+ */
+function repeatingProfile(seed: number, prefix: string, n: number, fresh: (s: number) => boolean): Profile {
+  const rand = rng(seed);
+  const st = new StringTable();
+  const nFuncs = 40;
+  const functions = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`${prefix}${i}`), filename: st.dedup(`/src/${prefix}.go`), startLine: i }));
+  const locations = Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 1 + (i % 5) })] }));
+  let prev: number[] = [];
+  const samples = Array.from({ length: n }, (_, s) => {
+    const stack = fresh(s) || prev.length === 0 ? Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs)) : prev;
+    prev = stack;
+    return new Sample({ locationId: [...stack].reverse(), value: [1, 1 + (s % 7)] });
+  });
+  return encodeProfile(st, functions, locations, samples);
+}
+
 /** A profile of two sample types (samples/count, cpu/nanoseconds) of these parts, encoded and decoded. */
 function encodeProfile(st: StringTable, functions: PbFunction[], locations: Location[], samples: Sample[]): Profile {
   return decodeProfile(encodeBytes(st, functions, locations, samples));
@@ -275,18 +295,7 @@ describe('pprof flame model against a naive reference', () => {
     // The model estimates its node count from every 32nd sample (indices 31, 63, ...: 7 mod 8):
     // here each sample at 7 mod 8 repeats its predecessor's stack, so the estimate is near
     // zero while the tree has some 20k nodes.
-    const rand = rng(5);
-    const st = new StringTable();
-    const nFuncs = 40;
-    const function_ = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`g${i}`), filename: st.dedup('/src/g.go'), startLine: i }));
-    const location = Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 1 + (i % 5) })] }));
-    let prev: number[] = [];
-    const sample = Array.from({ length: 2400 }, (_, s) => {
-      const stack = s % 8 === 7 ? prev : Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs));
-      prev = stack;
-      return new Sample({ locationId: [...stack].reverse(), value: [1, 1 + (s % 7)] });
-    });
-    const p = encodeProfile(st, function_, location, sample);
+    const p = repeatingProfile(5, 'g', 2400, (s) => s % 8 !== 7);
     const fast = buildFlameProfile(p, 'fast');
     checkInvariants(fast);
     assert.ok(fast.tree.func.length > 13_000, `${fast.tree.func.length} nodes`);
@@ -328,18 +337,7 @@ describe('pprof flame model against a naive reference', () => {
     // The node estimate of the test above whose estimate falls short, the other way: every
     // sample at 7 mod 8 (those the estimate reads among them) differs from its predecessor,
     // the others repeat it (the estimate is 8 times high).
-    const rand = rng(9);
-    const st = new StringTable();
-    const nFuncs = 40;
-    const function_ = Array.from({ length: nFuncs }, (_, i) => new PbFunction({ id: i + 1, name: st.dedup(`h${i}`), filename: st.dedup('/src/h.go'), startLine: i }));
-    const location = Array.from({ length: nFuncs }, (_, i) => new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: 1 + (i % 5) })] }));
-    let prev: number[] = [];
-    const sample = Array.from({ length: 4000 }, (_, s) => {
-      const stack = s % 8 === 7 ? Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs)) : prev.length > 0 ? prev : Array.from({ length: 10 }, () => 1 + Math.floor(rand() * nFuncs));
-      prev = stack;
-      return new Sample({ locationId: [...stack].reverse(), value: [1, 1 + (s % 7)] });
-    });
-    const p = encodeProfile(st, function_, location, sample);
+    const p = repeatingProfile(9, 'h', 4000, (s) => s === 0 || s % 8 === 7);
     const sync = buildFlameTree(p);
     const warmed = { used: false };
     const tree = await buildFlameTreeAsync(p, { warmAll: true, warmed });
