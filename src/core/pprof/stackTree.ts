@@ -171,10 +171,16 @@ function scanStacks(p: Profile, depths: readonly number[], scratch: Scratch): Sc
   return { group, rank: groups.ranks(), ref, matchCount, matchSum, negative, ...(match ? { match } : {}) };
 }
 
+/** A hash of three int32s (multiplicative, the high bits folded into the low ones the table's mask keeps). */
+function hash3(x: number, y: number, z: number): number {
+  const h = (Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca6b) ^ Math.imul(z, 0xc2b2ae35)) >>> 0;
+  return h ^ (h >>> 15);
+}
+
 /**
  * The groups of the sort: triples of locations (each 1 + a location index, or 0), numbered in
- * the order first met, in an open-addressing hash table (a few thousand groups: it stays in
- * cache, where a Map's lookup per sample cost more than the scan's other work).
+ * the order first met, in an open-addressing hash table of typed arrays (a few thousand
+ * groups at most, see SORT_GROUPS: it stays in cache while the scan reads the stacks).
  */
 export class GroupTable {
   private x: Int32Array = new Int32Array(256);
@@ -187,8 +193,7 @@ export class GroupTable {
 
   id(x: number, y: number, z: number): number {
     const { slots, mask } = this;
-    let h = (Math.imul(x, 0x9e3779b1) ^ Math.imul(y, 0x85ebca6b) ^ Math.imul(z, 0xc2b2ae35)) >>> 0;
-    h = (h ^ (h >>> 15)) & mask;
+    let h = hash3(x, y, z) & mask;
     for (;;) {
       const g = slots[h] - 1;
       if (g < 0) break;
@@ -216,8 +221,7 @@ export class GroupTable {
     this.mask = size - 1;
     const { slots, mask } = this;
     for (let g = 0; g < this.count; g++) {
-      let h = (Math.imul(this.x[g], 0x9e3779b1) ^ Math.imul(this.y[g], 0x85ebca6b) ^ Math.imul(this.z[g], 0xc2b2ae35)) >>> 0;
-      h = (h ^ (h >>> 15)) & mask;
+      let h = hash3(this.x[g], this.y[g], this.z[g]) & mask;
       while (slots[h] !== 0) h = (h + 1) & mask;
       slots[h] = g + 1;
     }
