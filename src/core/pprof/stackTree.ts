@@ -8,6 +8,7 @@
  */
 import type { FlameTree } from '../../shared/flame';
 import { type Profile, stackLocations, takeSpareMemory } from './decode';
+import { depthsOf } from './treeBuilder';
 import { grown, Nodes, PEEL_SHARE, Walk } from './walk';
 import { warmBuffers } from './warm';
 
@@ -344,24 +345,15 @@ function frameStacks(p: Profile, scan: Scan | undefined, scratch: Scratch, share
   return { ...copyStacks(p, scan, place, extra, extraStart, nLocs + nExtra, scratch, framesBuffer), copied: true, order: place.order, func, line };
 }
 
-/**
- * The stacks (as frames) and values copied into the walk's order. Each sample is written
- * where its group's part of the copy has got to: the profile is read in its order, the copy
- * is written in a few hundred sequential streams, and the walk then reads it in order, where
- * reading the profile's own arrays in the walk's order would be a cache miss per sample (the
- * walk took twice as long; so did this copy, reading in the walk's order and writing in it).
- * Its buffer is reused for totals afterwards: see {@link totalArrays}.
- *
- * The outer frames most samples have in common with the middle one (a program's stacks share
- * their first dozen or more: runtime.main, main.main, ...) are copied once, with that sample,
- * when {@link sharedDepth} allows it (with `shareChain`): on a heap profile of 818k samples
- * whose stacks share 18 of their 24 frames, the copy is a quarter of the size, and the stacks
- * the walk reads are four times denser in memory.
- */
 /** Whether the stacks are copied for the walk: when they are sorted, or have inlined frames (see frameStacks). */
 function copies(p: Profile, scan: Scan | undefined): boolean {
   const nLocs = p.locFrameStart.length - 1;
   return scan !== undefined || p.locFrameStart[nLocs] > nLocs;
+}
+
+/** Bytes of a frame number in the copy of the stacks, for `nFrames` frames in all: 2 while they fit. */
+function frameBytes(nFrames: number): 2 | 4 {
+  return nFrames <= 0xffff ? 2 : 4;
 }
 
 /** Where the copy puts each sample (see placeSamples), and how deep the chain it stores once is. */
@@ -384,6 +376,20 @@ function placement(p: Profile, scan: Scan | undefined, scratch: Scratch, shareCh
   return { shared, ...placeSamples(p.sampleCount, scan, size, (k) => scratch.int32(k)) };
 }
 
+/**
+ * The stacks (as frames) and values copied into the walk's order. Each sample is written
+ * where its group's part of the copy has got to: the profile is read in its order, the copy
+ * is written in a few hundred sequential streams, and the walk then reads it in order, where
+ * reading the profile's own arrays in the walk's order would be a cache miss per sample (the
+ * walk took twice as long; so did this copy, reading in the walk's order and writing in it).
+ * Its buffer is reused for totals afterwards: see {@link totalArrays}.
+ *
+ * The outer frames most samples have in common with the middle one (a program's stacks share
+ * their first dozen or more: runtime.main, main.main, ...) are copied once, with that sample,
+ * when {@link sharedDepth} allows it (with `shareChain`): on a heap profile of 818k samples
+ * whose stacks share 18 of their 24 frames, the copy is a quarter of the size, and the stacks
+ * the walk reads are four times denser in memory.
+ */
 function copyStacks(
   p: Profile,
   scan: Scan | undefined,
@@ -406,8 +412,9 @@ function copyStacks(
   const match = scan?.match;
   const w = start[n];
   // In memory faulted in for it if there is (see warmCopy).
-  const fits = framesBuffer !== undefined && framesBuffer.byteLength >= w * (nFrames <= 0xffff ? 2 : 4);
-  const frames = nFrames <= 0xffff ? (fits ? new Uint16Array(framesBuffer, 0, w) : new Uint16Array(w)) : fits ? new Int32Array(framesBuffer, 0, w) : new Int32Array(w);
+  const bytes = frameBytes(nFrames);
+  const into = framesBuffer && framesBuffer.byteLength >= w * bytes ? framesBuffer : new ArrayBuffer(w * bytes);
+  const frames = bytes === 2 ? new Uint16Array(into, 0, w) : new Int32Array(into, 0, w);
   const value = scratch.float64(n);
   const rootMatch = match ? scratch.uint8(n) : undefined;
   const end = shared > 0 ? scratch.int32(n) : undefined;
@@ -619,12 +626,12 @@ function warmCopy(profile: Profile, { scratch, scan }: Scanned, shareChain: bool
   }
   // Frame numbers: the locations', then the inlined frames past each one's first (see frameStacks).
   const nLocs = profile.locFrameStart.length - 1;
-  const frameBytes = (profile.sampleFrameStart[n] - cut) * (profile.locFrameStart[nLocs] <= 0xffff ? 2 : 4);
+  const copyBytes = (profile.sampleFrameStart[n] - cut) * frameBytes(profile.locFrameStart[nLocs]);
   // The scratch arrays placement takes (before the buffer warmed here is there: those that
   // do not fit are fresh), then copyStacks and the walk, in their order.
   const more = scratch.shortfall([4 * n, 4 * (n + 1), 4 * n], [8 * n, ...(scan.match ? [n] : []), ...(shared > 0 ? [4 * n] : []), 4 * n, 4 * n, 4 * n, 4 * n]);
-  if (frameBytes + more < min) return undefined;
-  return warmBuffers([frameBytes, more]);
+  if (copyBytes + more < min) return undefined;
+  return warmBuffers([copyBytes, more]);
 }
 
 /** The tree from a walk that has run: its arrays in `warm` when they fit, its totals summed. */
@@ -635,7 +642,7 @@ function finishTree(profile: Profile, { walk, nodes, stacks }: PreparedWalk, opt
   const { parent, func, line } = nodes.trimmed(w?.nodes);
   if (options.peeled) Object.assign(options.peeled, walk.peeled);
   const depth = w ? new Int32Array(w.depth, 0, n) : new Int32Array(n);
-  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
+  depthsOf(parent, depth);
   const size = w ? new Int32Array(w.size, 0, n) : new Int32Array(n);
   const total = w ? w.total.map((b) => new Float64Array(b, 0, n)) : totalArrays(stacks, profile.sampleTypes.length, n);
   sumValues(profile.values, stacks.order, walk.leaf, parent, total, size);
@@ -663,10 +670,6 @@ class Scratch {
 
   uint8(n: number): Uint8Array {
     return this.take(Uint8Array, n);
-  }
-
-  uint16(n: number): Uint16Array {
-    return this.take(Uint16Array, n);
   }
 
   float64(n: number): Float64Array {

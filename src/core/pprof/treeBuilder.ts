@@ -204,11 +204,16 @@ function preorder(n: number, childStart: Int32Array, childList: Int32Array, oldP
   if (k !== n) throw new Error(`flame tree layout reached ${k} of ${n} nodes`);
 }
 
+/** Each node's depth, from the parents of a tree in preorder (a parent before its children). */
+export function depthsOf(parent: Int32Array, depth: Int32Array): void {
+  depth[0] = 0;
+  for (let i = 1; i < parent.length; i++) depth[i] = depth[parent[i]] + 1;
+}
+
 /** Each node's depth and subtree size, from the parents of a tree in preorder (a parent before its children). */
 export function depthsAndSizes(parent: Int32Array, depth: Int32Array, size: Int32Array): void {
   const n = parent.length;
-  depth[0] = 0;
-  for (let i = 1; i < n; i++) depth[i] = depth[parent[i]] + 1;
+  depthsOf(parent, depth);
   size.fill(1);
   for (let i = n - 1; i > 0; i--) size[parent[i]] += size[i];
 }
