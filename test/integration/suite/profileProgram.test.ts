@@ -16,6 +16,17 @@ interface ProgramRun {
   manifest: { profiles: Record<string, string>; exitCode: number; label: string };
 }
 
+/**
+ * The CPU share of spin's inner loop in hotmain/work.go: its header (line 14) and its body
+ * (line 15) together. Which of the two a sample lands on depends on the processor (skid after
+ * the multiply): on one machine line 15 had most of it, on another line 14 had 76% and line 15 19%.
+ */
+function spinLoopShare(ext: vscode.Extension<GolabApi>, workGo: string): { share: number; notes: string } {
+  const notes = [14, 15].map((line) => ext.exports.annotations.noteAt(workGo, line));
+  const share = notes.reduce((sum, n) => sum + Number(/([\d.]+)% cpu/.exec(n ?? '')?.[1] ?? 0), 0);
+  return { share, notes: notes.map((n, i) => `work.go:${14 + i}: ${n}`).join(', ') };
+}
+
 describe('profiling a program in VS Code', function () {
   this.timeout(20 * 60_000);
   const folder = () => {
@@ -58,9 +69,9 @@ describe('profiling a program in VS Code', function () {
     const findTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('cpu · program ./hotmain'));
     for (let i = 0; i < 100 && !findTab(); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(findTab(), `no flame graph tab: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
-    // spin's inner loop (work.go line 15) carries most of the CPU; hash (line 28) was not chosen.
-    const note = ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hotmain', 'work.go'), 15);
-    assert.ok(note && Number(/([\d.]+)% cpu/.exec(note)?.[1]) > 50, `annotation of work.go:15: ${note}`);
+    // spin's inner loop (work.go lines 14-15) carries most of the CPU; hash (line 28) was not chosen.
+    const loop = spinLoopShare(ext, path.join(folder().fsPath, 'hotmain', 'work.go'));
+    assert.ok(loop.share > 50, loop.notes);
     assert.strictEqual(ext.exports.annotations.noteAt(path.join(folder().fsPath, 'hotmain', 'work.go'), 28), undefined);
   });
 
@@ -89,7 +100,7 @@ describe('profiling a program in VS Code', function () {
     assert.strictEqual(run.lab.stopped, true);
     assert.strictEqual(run.manifest.exitCode, 130);
     assert.ok(run.manifest.profiles.cpu, JSON.stringify(run.manifest));
-    const note = ext.exports.annotations.noteAt(path.join(f.uri.fsPath, 'hotmain', 'work.go'), 15);
-    assert.ok(note && Number(/([\d.]+)% cpu/.exec(note)?.[1]) > 50, `annotation of work.go:15: ${note}`);
+    const loop = spinLoopShare(ext, path.join(f.uri.fsPath, 'hotmain', 'work.go'));
+    assert.ok(loop.share > 50, loop.notes);
   });
 });
