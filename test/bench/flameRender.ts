@@ -2,10 +2,10 @@
  * Flame view rendering in headless Chromium: the standalone page (what `golab profile --html`
  * writes) of synthetic profiles of 10k and 100k+ distinct frames. Prints the first render
  * (navigation start to first frame drawn, with its parts) and the redraw times of click-zoom /
- * Escape-reset cycles, measured inside the page with performance.now. Target: zoom redraws
- * under 16 ms (one frame at 60 Hz). Never fails on time.
+ * Escape-reset cycles and of a pointer sweep (hover repaints), measured inside the page with
+ * performance.now. Target: zoom redraws under 16 ms (one frame at 60 Hz). Never fails on time.
  *
- *   node out/test/bench/flameRender.js [--nodes N] [--small N] [--cycles N] [--width PX] [--seed S]
+ *   node out/test/bench/flameRender.js [--nodes N] [--small N] [--cycles N] [--hovers N] [--width PX] [--seed S]
  */
 import * as fs from 'fs';
 import type { Page } from 'playwright-core';
@@ -60,10 +60,28 @@ async function zoomCycles(page: Page, cycles: number, seed: number): Promise<{ z
   return { zoom: all.filter((m) => m.relayout), hover: all.filter((m) => !m.relayout) };
 }
 
+/**
+ * Move the pointer across rows 1..6 of the unzoomed graph in `steps` positions, a frame after
+ * each: a move onto another frame repaints (the hovered frame is outlined) without a new layout.
+ * The clicks of zoomCycles land where the zoom's relayout repaints anyway, so they add none.
+ */
+async function hoverSweep(page: Page, steps: number): Promise<Measure[]> {
+  const box = await page.locator('canvas.flame-canvas').first().boundingBox();
+  if (!box) throw new Error('no canvas on the page');
+  await page.evaluate(`performance.clearMeasures('golab-flame-render')`);
+  for (let k = 0; k < steps; k++) {
+    const depth = 1 + (k % 6);
+    await page.mouse.move(box.x + ((k + 0.5) / steps) * box.width, box.y + box.height - ROW_HEIGHT * (depth + 0.5));
+    await page.evaluate(NEXT_FRAMES);
+  }
+  return ((await page.evaluate(READ_RENDERS)) as Measure[]).filter((m) => !m.relayout);
+}
+
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { nodes: 'N  large profile nodes, root included (100001)', small: 'N  small profile nodes, root included (10001)', cycles: 'N  zoom/reset cycles (40)', width: 'PX  viewport width (1280)', seed: 'S  (1)' });
+  const flags = parseFlags(process.argv.slice(2), { nodes: 'N  large profile nodes, root included (100001)', small: 'N  small profile nodes, root included (10001)', cycles: 'N  zoom/reset cycles (40)', hovers: 'N  pointer positions of the hover sweep (120)', width: 'PX  viewport width (1280)', seed: 'S  (1)' });
   const sizes = [intFlag(flags, 'small', 10_001), intFlag(flags, 'nodes', 100_001)];
   const cycles = intFlag(flags, 'cycles', 40);
+  const hoverSteps = intFlag(flags, 'hovers', 120);
   const width = intFlag(flags, 'width', 1280);
   const seed = intFlag(flags, 'seed', 1);
   console.log(machineLine());
@@ -88,7 +106,7 @@ async function main(): Promise<void> {
       const durations = z.zoom.map((m) => m.duration);
       const drawn = [...z.zoom.map((m) => m.frames)].sort((a, b) => a - b);
       zoom.push([label, ...stats(durations), String(percentile(drawn, 50)), `${durations.filter((d) => d < 16).length}/${durations.length}`]);
-      hover.push([label, ...stats(z.hover.map((m) => m.duration))]);
+      hover.push([label, ...stats([...z.hover, ...(await hoverSweep(page, hoverSteps))].map((m) => m.duration))]);
       if (errors.length > 0) console.log(`page errors at ${nodes} nodes: ${errors.join('; ')}`);
       await page.close();
     }
@@ -96,7 +114,7 @@ async function main(): Promise<void> {
     console.log(table(first));
     console.log(`\nZoom redraws: ${cycles} cycles of click a frame (rows 1-4) + Escape; each redraw lays out and paints (target < 16 ms)`);
     console.log(table(zoom));
-    console.log('\nHover/focus redraws during the cycles (same layout, repaint only)');
+    console.log(`\nHover redraws: the pointer moved across rows 1-6 in ${hoverSteps} steps, plus any during the zoom cycles (same layout, repaint only)`);
     console.log(table(hover));
   } finally {
     await browser.close();
