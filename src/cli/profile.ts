@@ -61,7 +61,8 @@ Flags:
 
 Exit status: 0 profiles written (also of a program stopped with Ctrl+C), 1 tests failed or
 the program exited non-zero (profiles of the run are still written), 2 error (Docker
-unavailable, build failure, OOM kill, time limit, nothing written), 130 interrupted.
+unavailable, build failure, OOM kill, time limit, nothing written), 130 interrupted (also
+Ctrl+C while the program is still being built: nothing is written).
 `;
 }
 
@@ -194,6 +195,8 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
       } finally {
         unStop();
       }
+      // Ctrl+C before the program ran ended its build: nothing to write, as for a cancel.
+      if (r.stoppedInBuild) return { exitCode: EXIT.interrupted, stdout: '', trailer: 'golab: stopped during the build of the program: nothing was profiled\n' };
       result = r;
       // The go command's errors are on stderr (shown live in text mode): point at them.
       if (r.buildFailed) buildProblem = `the program did not build (see ${path.join(r.dir, 'output.txt')})`;

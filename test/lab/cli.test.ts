@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
+import { BUILDING_MESSAGE, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
 import { distDir, fixtures } from '../support/paths';
 import { assertNoLabContainers, connectOrExplain, labImage } from './helpers';
 
@@ -197,6 +198,32 @@ describe('golab race (CLI, real dockerd)', function () {
       assert.ok(fs.existsSync(path.join(dir, 'cpu.html')));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('golab profile --main: Ctrl+C during the build ends it, exit 130, and writes nothing', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-cli-stopbuild-'));
+    try {
+      fs.writeFileSync(path.join(ws, 'go.mod'), 'module example.com/stopbuild\n\ngo 1.21\n');
+      // A constant no earlier build had, and net/http to link: the build outlasts the Ctrl+C's trip.
+      fs.writeFileSync(path.join(ws, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nfunc main() { fmt.Println("${Date.now()}", http.StatusOK) }\n`);
+      const dir = path.join(ws, 'out', 'run');
+      const child = spawn(process.execPath, [cli, 'profile', '.', '--main', '--base-image', 'local', '--kinds', 'cpu', '--out', dir], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.stderr.on('data', (d: Buffer) => {
+        const before = stderr;
+        stderr += d.toString();
+        if (!before.includes(BUILDING_MESSAGE) && stderr.includes(BUILDING_MESSAGE)) child.kill('SIGINT');
+      });
+      assert.strictEqual(await exited, 130, stderr);
+      assert.ok(stderr.includes(BUILDING_MESSAGE), stderr);
+      assert.ok(!stderr.includes(STARTED_MESSAGE), stderr);
+      assert.match(stderr, /golab: stopped during the build of the program: nothing was profiled/);
+      assert.ok(!fs.existsSync(dir), 'no run folder');
+      assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'out')), [], 'nothing left where runs go');
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
     }
   });
 });

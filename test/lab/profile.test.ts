@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
 import { listProfileRuns, type ProfileKind, runProfile } from '../../src/core/lab/profile';
-import { type ProgramProfileRequest, runProfileMain, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
+import { BUILDING_MESSAGE, type ProgramProfileRequest, runProfileMain, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
 import { decodeProfile } from '../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../src/core/pprof/model';
 import { topFunctions } from '../../src/core/pprof/top';
@@ -165,6 +165,45 @@ describe('profiling in the lab (real dockerd)', function () {
         // The run folder is the default one under .golab; the overlay folder is gone.
         assert.ok(r.dir.startsWith(path.join(ws, '.golab', 'profiles')));
         assert.deepStrictEqual(fs.readdirSync(path.join(ws, '.golab')).sort(), ['.gitignore', 'profiles']);
+      } finally {
+        fs.rmSync(ws, { recursive: true, force: true });
+      }
+    });
+
+    it('ends the build at once when stopped during it, and keeps no empty run', async () => {
+      const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-stopbuild-'));
+      try {
+        fs.writeFileSync(path.join(ws, 'go.mod'), 'module example.com/stopbuild\n\ngo 1.21\n');
+        // A constant no earlier build had, so nothing of it is in the build cache, and net/http
+        // to link: the build takes a second or more, far longer than the stop takes to arrive.
+        const nonce = `${Date.now()}-${process.pid}`;
+        fs.writeFileSync(path.join(ws, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nconst nonce = "${nonce}"\n\nfunc main() { fmt.Println(nonce, http.StatusOK) }\n`);
+        const stop = new AbortController();
+        let output = '';
+        const r = await runProfileMain(conn, {
+          workspace: ws,
+          cwd: ws,
+          pkg: '.',
+          args: [],
+          kinds: ['cpu'],
+          lab: lab(300_000),
+          stop: stop.signal,
+          // The trap must end it: a kill at the end of the grace would show as exit 137.
+          stopGraceMs: 120_000,
+          onOutput: (t) => {
+            output += t;
+            if (output.includes(BUILDING_MESSAGE)) stop.abort();
+          },
+        });
+        assert.ok(output.includes(BUILDING_MESSAGE), output);
+        assert.ok(!output.includes(STARTED_MESSAGE) && !output.includes(nonce), `the program ran:\n${output}`);
+        assert.strictEqual(r.lab.stopped, true);
+        assert.strictEqual(r.lab.exitCode, 130, output);
+        assert.strictEqual(r.stoppedInBuild, true);
+        assert.strictEqual(r.buildFailed, false);
+        assert.deepStrictEqual(r.manifest.profiles, {});
+        assert.ok(!fs.existsSync(r.dir), 'the run folder is removed');
+        assert.deepStrictEqual(fs.readdirSync(path.join(ws, '.golab', 'profiles')), [], 'no run is left to list');
       } finally {
         fs.rmSync(ws, { recursive: true, force: true });
       }

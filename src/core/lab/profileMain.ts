@@ -33,6 +33,11 @@ export const DEADLINE_MESSAGE = 'golab: the time limit is near: profiles written
  * is over and how to end a program that would not end by itself.
  */
 export const STARTED_MESSAGE = 'golab: the program runs with profiling on; stop it (Cancel, SIGINT) to keep the profiles so far';
+/**
+ * Line the lab prints when `go build` of the program starts: the user sees what the run is
+ * doing before the program runs, and a stop from then on ends the build at once.
+ */
+export const BUILDING_MESSAGE = 'golab: building the program';
 /** Line the lab prints when `go build` of the program failed. */
 export const BUILD_FAILED_MESSAGE = 'golab: the program did not build';
 /** Where the program binary is built in the container (scratch space, not the read-only workspace). */
@@ -350,6 +355,11 @@ export interface ProgramProfileResult {
   lab: LabRunResult;
   /** `go build` of the program failed (its errors are in the output). */
   buildFailed: boolean;
+  /**
+   * Stopped before the program ran (during its build): nothing was profiled, and the run
+   * folder (`dir`), which would hold no profile, is removed rather than listed.
+   */
+  stoppedInBuild: boolean;
 }
 
 /**
@@ -426,6 +436,7 @@ export function programCommand(overlay: string, pkg: string, binary: string, arg
     // foreground command), so a stop during the build ends it at once; as PID 1 the shell would
     // otherwise ignore SIGINT. exec then gives the program default signal handling back.
     "trap 'kill $pid 2>/dev/null; exit 130' INT TERM",
+    `echo '${BUILDING_MESSAGE}' >&2`,
     'go build -overlay "$1" -o "$3" "$2" &',
     'pid=$!',
     `wait $pid || { status=$?; echo '${BUILD_FAILED_MESSAGE}' >&2; exit $status; }`,
@@ -521,7 +532,11 @@ export async function runProfileMain(conn: DockerConnection, req: ProgramProfile
   } finally {
     if (overlayDir) removeOverlay(overlayDir, golab, golabExisted);
   }
+  const buildFailed = lab.exitCode !== 0 && lab.stderr.includes(BUILD_FAILED_MESSAGE);
+  // The harness says when the program runs; a stop before that line ended the build.
+  const stoppedInBuild = lab.stopped === true && !buildFailed && !lab.stderr.includes(STARTED_MESSAGE);
   const profiles = keepProfiles(dir, req.kinds);
+  if (stoppedInBuild && Object.keys(profiles).length === 0) fs.rmSync(dir, { recursive: true, force: true });
   const stoppedAtDeadline = lab.exitCode === DEADLINE_EXIT && lab.stderr.includes(DEADLINE_MESSAGE);
   const manifest: ProfileRunManifest = {
     label,
@@ -535,7 +550,6 @@ export async function runProfileMain(conn: DockerConnection, req: ProgramProfile
     durationMs: Math.round(lab.durationMs),
     packageDir,
   };
-  writeRunFiles(dir, manifest, lab.stdout + lab.stderr);
-  const buildFailed = lab.exitCode !== 0 && lab.stderr.includes(BUILD_FAILED_MESSAGE);
-  return { dir, manifest, lab: { ...lab, timedOut: manifest.timedOut }, buildFailed };
+  if (fs.existsSync(dir)) writeRunFiles(dir, manifest, lab.stdout + lab.stderr);
+  return { dir, manifest, lab: { ...lab, timedOut: manifest.timedOut }, buildFailed, stoppedInBuild };
 }

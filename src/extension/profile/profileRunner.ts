@@ -48,6 +48,8 @@ type CommonRequest = Omit<ProfileRequest, 'run' | 'bench' | 'benchtime' | 'label
 interface Outcome<R> {
   result: R & { dir: string; manifest: ProfileRunManifest; lab: LabRunResult };
   problem: string;
+  /** A program stopped during its build: nothing ran, no run folder is left to list or open. */
+  nothingRan?: boolean;
 }
 
 export class ProfileRunner implements vscode.Disposable {
@@ -125,7 +127,7 @@ export class ProfileRunner implements vscode.Disposable {
           : result.lab.exitCode !== 0
             ? `exited with status ${result.lab.exitCode}`
             : '';
-      return { result, problem };
+      return { result, problem, nothingRan: result.stoppedInBuild };
     });
     return outcome?.result;
   }
@@ -203,6 +205,11 @@ export class ProfileRunner implements vscode.Disposable {
         );
     if (!outcome) return undefined;
     const { result } = outcome;
+    if (outcome.nothingRan) {
+      this.output.appendLine(`golab: ${label} was stopped during its build: nothing was profiled`);
+      void vscode.window.showInformationMessage(`Go Lab: ${label} was stopped during its build; nothing was profiled.`);
+      return outcome;
+    }
     this.view.refresh();
     const map = sourceMapperFor(result.dir);
     await this.annotations.setRun(result.dir, result.manifest, map);

@@ -5,9 +5,10 @@
  * annotates the hot loop the arguments chose. No container is left.
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { STARTED_MESSAGE } from '../../../src/core/lab/profileMain';
+import { BUILDING_MESSAGE, STARTED_MESSAGE } from '../../../src/core/lab/profileMain';
 import type { GolabApi } from '../../../src/extension/main';
 import { assertNoLabContainers, requireDocker } from './labSupport';
 
@@ -102,5 +103,41 @@ describe('profiling a program in VS Code', function () {
     assert.ok(run.manifest.profiles.cpu, JSON.stringify(run.manifest));
     const loop = spinLoopShare(ext, path.join(f.uri.fsPath, 'hotmain', 'work.go'));
     assert.ok(loop.share > 50, loop.notes);
+  });
+
+  it('says a program stopped during its build profiled nothing, lists no run and keeps the last annotations', async () => {
+    const ext = vscode.extensions.getExtension<GolabApi>('golab.go-concurrency-lab');
+    assert.ok(ext?.isActive);
+    const f = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(f);
+    // A package no earlier build had (a fresh constant) that links net/http: its build takes
+    // far longer than a stop takes to arrive.
+    const dir = path.join(f.uri.fsPath, 'stopbuild');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nfunc main() { fmt.Println("${Date.now()}", http.StatusOK) }\n`);
+    const profiles = path.join(f.uri.fsPath, '.golab', 'profiles');
+    const runsBefore = fs.readdirSync(profiles).sort();
+    const workGo = path.join(f.uri.fsPath, 'hotmain', 'work.go');
+    const annotated = spinLoopShare(ext, workGo).notes;
+    const cancel = new vscode.CancellationTokenSource();
+    let output = '';
+    try {
+      const run = await ext.exports.profiles.runProgram({ folder: f, dir, args: [] }, ['cpu'], {
+        token: cancel.token,
+        open: false,
+        onOutput: (t) => {
+          output += t;
+          if (output.includes(BUILDING_MESSAGE)) cancel.cancel();
+        },
+      });
+      assert.ok(run, 'a run stopped in its build still resolves');
+      assert.strictEqual(run.stoppedInBuild, true, output);
+      assert.strictEqual(run.lab.exitCode, 130, output);
+      assert.ok(!output.includes(STARTED_MESSAGE), output);
+      assert.deepStrictEqual(fs.readdirSync(profiles).sort(), runsBefore, 'no run folder was added');
+      assert.strictEqual(spinLoopShare(ext, workGo).notes, annotated, 'the annotations of the last run stay');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
