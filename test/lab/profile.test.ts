@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
+import { LabCancelledError } from '../../src/core/lab/errors';
 import { listProfileRuns, type ProfileKind, runProfile } from '../../src/core/lab/profile';
 import { BUILDING_MESSAGE, type ProgramProfileRequest, runProfileMain, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
 import { decodeProfile } from '../../src/core/pprof/decode';
@@ -167,6 +168,23 @@ describe('profiling in the lab (real dockerd)', function () {
         assert.deepStrictEqual(fs.readdirSync(path.join(ws, '.golab')).sort(), ['.gitignore', 'profiles']);
       } finally {
         fs.rmSync(ws, { recursive: true, force: true });
+      }
+    });
+
+    it('cancels a run stopped before its container starts, without running anything', async () => {
+      const stop = new AbortController();
+      stop.abort();
+      const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-stopfirst-'));
+      try {
+        let output = '';
+        await assert.rejects(
+          runProfileMain(conn, { workspace: fixtureWorkspace, cwd: fixtureWorkspace, pkg: './hotmain', args: ['spin', '600000'], kinds: ['cpu'], outRoot, lab: lab(300_000), stop: stop.signal, stopGraceMs: 120_000, onOutput: (t) => (output += t) }),
+          LabCancelledError,
+        );
+        assert.strictEqual(output, '', 'nothing ran');
+        assert.deepStrictEqual(fs.readdirSync(outRoot), [], 'no run folder');
+      } finally {
+        fs.rmSync(outRoot, { recursive: true, force: true });
       }
     });
 

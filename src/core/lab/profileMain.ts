@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GoParser, type Node, type Tree } from '../analysis/parser';
+import { LabCancelledError } from './errors';
 import { ensureImage } from './goTest';
 import { FLAGS, keepProfiles, makeRunDir, PROFILE_OUT, PROFILES_DIR, type ProfileKind, type ProfileRequest, type ProfileRunManifest, writeRunFiles } from './profile';
 import { runInLab, toContainerPath } from './runner';
@@ -343,7 +344,8 @@ export interface ProgramProfileRequest extends Omit<ProfileRequest, 'run' | 'ben
   /**
    * Stops the program and keeps its profiles: it gets SIGINT, on which the harness writes them
    * and exits (killed if it has not within `stopGraceMs`, default 10 s); the run resolves.
-   * Stopped during the build, the build is abandoned and there is nothing to keep.
+   * Stopped during the build, the build is abandoned and there is nothing to keep; stopped
+   * before the container started (while the lab image is prepared), the run is cancelled.
    */
   stop?: AbortSignal;
   stopGraceMs?: number;
@@ -485,7 +487,11 @@ export async function runProfileMain(conn: DockerConnection, req: ProgramProfile
     if (!req.parser) parser.delete();
   }
   const label = req.label ?? programLabel(req.pkg, req.args);
-  const image = await ensureImage(conn, req.lab.image, req.onProgress, req.signal);
+  // A stop while the lab image is prepared (minutes, the first time) ends that and cancels
+  // the run: nothing has run yet, and the user should not wait for an image to be built.
+  const signals = [req.signal, req.stop].filter((x): x is AbortSignal => x !== undefined);
+  const image = await ensureImage(conn, req.lab.image, req.onProgress, signals.length > 1 ? AbortSignal.any(signals) : signals[0]);
+  if (req.stop?.aborted) throw new LabCancelledError(label);
 
   // The overlay files must be visible in the container, and only the workspace is mounted:
   // they go under its git-ignored .golab folder (also when the run folder is elsewhere).
