@@ -66,6 +66,8 @@ export class FlameApp {
   private readonly main: FlameCanvas;
   private readonly callers: FlameCanvas;
   private readonly callees: FlameCanvas;
+  /** The sandwich graph zoomed last: the breadcrumbs show its path (callers or callees). */
+  private sandwichFocus: FlameCanvas;
 
   constructor(
     root: HTMLElement,
@@ -159,10 +161,14 @@ export class FlameApp {
       ...common,
       onSelect: (n: number) => this.select(c(), n),
       onOpenSource: (n: number) => this.openSource(c(), n),
-      onZoom: () => this.updateZoomUi(),
+      onZoom: () => {
+        this.sandwichFocus = c();
+        this.updateZoomUi();
+      },
     });
     this.callers = new FlameCanvas(this.callersBox, { ...sandwichOpts(() => this.callers), label: 'Callers of the function', icicle: false });
     this.callees = new FlameCanvas(this.calleesBox, { ...sandwichOpts(() => this.callees), label: 'Callees of the function', icicle: true });
+    this.sandwichFocus = this.callees;
 
     this.shell = el('div', { className: 'shell' }, toolbar, this.crumbs, this.details, this.graphSection, this.topSection, this.sandwichSection);
     this.shell.hidden = true;
@@ -350,7 +356,7 @@ export class FlameApp {
     const p = this.profile;
     if (!s || !p) return;
     const inSandwich = s.view === 'sandwich';
-    const c = inSandwich ? this.callees : this.main;
+    const c = inSandwich ? this.sandwichFocus : this.main;
     if (!inSandwich) s.zoom = this.main.zoomNode;
     const path = c.zoomPath();
     this.crumbs.replaceChildren();
@@ -360,7 +366,7 @@ export class FlameApp {
     this.crumbs.style.visibility = path.length <= 1 ? 'hidden' : 'visible';
     this.resetButton.disabled = !graph || this.activeCanvases().every((x) => x.zoomNode === 0);
     if (path.length <= 1) return;
-    const tree = inSandwich ? this.sandwichTrees?.callees : this.view;
+    const tree = this.canvasTree(c);
     path.forEach((node, k) => {
       const f = tree ? tree.func[node] : -1;
       const label = f >= 0 ? shortName(p.functions[f].name) : 'all';
@@ -445,6 +451,7 @@ export class FlameApp {
     const fn = p.functions[s.sandwich];
     this.sandwichTitle.textContent = `Sandwich: ${fn.name}`;
     this.sandwichTrees = sandwich(v, s.sandwich);
+    this.sandwichFocus = this.callees;
     this.callers.setData(this.data(this.sandwichTrees.callers));
     this.callees.setData(this.data(this.sandwichTrees.callees));
     this.callers.zoomTo(0, false);

@@ -110,6 +110,15 @@ describe('flame view in headless Chromium (standalone page)', function () {
     await page.waitForSelector('section.sandwich:not([hidden]) canvas.flame-canvas');
     assert.match((await page.textContent('.sandwich-title')) ?? '', /^Sandwich: /);
     await page.screenshot({ path: path.join(repoRoot, 'test-results', 'flame-sandwich.png') });
+    // Zooming the callers graph (a flame: the function at the bottom, its callers above) puts
+    // its path in the breadcrumbs, as zooming the callees graph does; the first crumb resets it.
+    const callers = await page.locator('section.sandwich canvas.flame-canvas').first().boundingBox();
+    assert.ok(callers);
+    await page.mouse.click(callers.x + 5, callers.y + callers.height - ROW_HEIGHT * 1.5);
+    await page.waitForSelector('nav.breadcrumbs button.crumb[aria-current="location"]');
+    assert.ok((await page.locator('nav.breadcrumbs button.crumb').count()) >= 2);
+    await page.locator('nav.breadcrumbs button.crumb').first().click();
+    await page.waitForFunction(`getComputedStyle(document.querySelector('nav.breadcrumbs')).visibility === 'hidden'`);
     await page.click('button.view-button:text("Icicle")');
   });
 
