@@ -12,7 +12,7 @@ import * as path from 'path';
 import type { DockerConnection } from '../../src/core/lab/docker';
 import { BUILDING_MESSAGE, STARTED_MESSAGE } from '../../src/core/lab/profileMain';
 import { distDir, fixtures } from '../support/paths';
-import { assertNoLabContainers, connectOrExplain, labImage } from './helpers';
+import { assertNoLabContainers, connectOrExplain, labImage, slowBuildModule } from './helpers';
 
 const cli = path.join(distDir, 'cli.js');
 
@@ -202,11 +202,8 @@ describe('golab race (CLI, real dockerd)', function () {
   });
 
   it('golab profile --main: Ctrl+C during the build ends it, exit 130, and writes nothing', async () => {
-    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-cli-stopbuild-'));
+    const { dir: ws } = slowBuildModule('golab-cli-stopbuild-');
     try {
-      fs.writeFileSync(path.join(ws, 'go.mod'), 'module example.com/stopbuild\n\ngo 1.21\n');
-      // A constant no earlier build had, and net/http to link: the build outlasts the Ctrl+C's trip.
-      fs.writeFileSync(path.join(ws, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nfunc main() { fmt.Println("${Date.now()}", http.StatusOK) }\n`);
       const dir = path.join(ws, 'out', 'run');
       const child = spawn(process.execPath, [cli, 'profile', '.', '--main', '--base-image', 'local', '--kinds', 'cpu', '--out', dir], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';

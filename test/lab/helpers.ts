@@ -1,9 +1,12 @@
 /**
  * Shared set-up of the lab suites: a connection to the real dockerd (failing loudly with the
  * install command when there is none: these tests never skip), the lab image built once per
- * process on the `local` base, and the check that no lab container outlives a test.
+ * process on the `local` base, the check that no lab container outlives a test, and a module
+ * whose build is slow enough to be stopped midway.
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { connectDocker, type DockerConnection } from '../../src/core/lab/docker';
 import { DockerUnavailableError } from '../../src/core/lab/errors';
@@ -58,4 +61,17 @@ export async function assertNoLabContainers(conn: DockerConnection): Promise<voi
     [],
     'a lab container outlived its test',
   );
+}
+
+/**
+ * A new module (a temporary folder) holding a program whose build outlasts a stop's trip to
+ * the container: a constant no earlier build had, so nothing of it is in the build cache, and
+ * net/http to link (a second or more). Returns its folder and the constant the program prints.
+ */
+export function slowBuildModule(prefix: string): { dir: string; nonce: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const nonce = `${Date.now()}-${process.pid}`;
+  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/stopbuild\n\ngo 1.21\n');
+  fs.writeFileSync(path.join(dir, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nconst nonce = "${nonce}"\n\nfunc main() { fmt.Println(nonce, http.StatusOK) }\n`);
+  return { dir, nonce };
 }

@@ -15,7 +15,7 @@ import { decodeProfile } from '../../src/core/pprof/decode';
 import { buildFlameProfile } from '../../src/core/pprof/model';
 import { topFunctions } from '../../src/core/pprof/top';
 import { fixtures } from '../support/paths';
-import { assertNoLabContainers, connectOrExplain, labDir, labFixtures, labImage, MiB } from './helpers';
+import { assertNoLabContainers, connectOrExplain, labDir, labFixtures, labImage, MiB, slowBuildModule } from './helpers';
 
 /** The fixture module holding the `hotmain` program. */
 const fixtureWorkspace = path.join(fixtures, 'workspace');
@@ -189,13 +189,8 @@ describe('profiling in the lab (real dockerd)', function () {
     });
 
     it('ends the build at once when stopped during it, and keeps no empty run', async () => {
-      const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'golab-stopbuild-'));
+      const { dir: ws, nonce } = slowBuildModule('golab-stopbuild-');
       try {
-        fs.writeFileSync(path.join(ws, 'go.mod'), 'module example.com/stopbuild\n\ngo 1.21\n');
-        // A constant no earlier build had, so nothing of it is in the build cache, and net/http
-        // to link: the build takes a second or more, far longer than the stop takes to arrive.
-        const nonce = `${Date.now()}-${process.pid}`;
-        fs.writeFileSync(path.join(ws, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n\nconst nonce = "${nonce}"\n\nfunc main() { fmt.Println(nonce, http.StatusOK) }\n`);
         const stop = new AbortController();
         let output = '';
         const r = await runProfileMain(conn, {
