@@ -12,7 +12,7 @@ import { LabCancelledError, LabError } from '../core/lab/errors';
 import { findModuleRoot } from '../core/lab/goTest';
 import { PROFILE_KINDS, type ProfileKind, type ProfileRunManifest, runProfile } from '../core/lab/profile';
 import { GoParser } from '../core/analysis/parser';
-import { buildProgramOverlay, NotAProgramError, runProfileMain, STARTED_MESSAGE } from '../core/lab/profileMain';
+import { buildProgramOverlay, harnessWatcher, NotAProgramError, runProfileMain } from '../core/lab/profileMain';
 import { toHostPath } from '../core/lab/runner';
 import type { LabRunResult } from '../core/lab/types';
 import { decodeProfileAsync } from '../core/pprof/decode';
@@ -64,26 +64,6 @@ the program exited non-zero (profiles of the run are still written), 2 error (Do
 unavailable, build failure, OOM kill, time limit, nothing written), 130 interrupted (also
 Ctrl+C while the program is still being built: nothing is written).
 `;
-}
-
-/**
- * An output sink that only watches for the harness's line saying the program runs (in JSON
- * mode the program's output is not shown, but when to press Ctrl+C is worth knowing). The
- * line may arrive split across chunks: a tail of the previous one is kept.
- */
-function startedWatcher(onStarted: () => void): (text: string) => void {
-  let tail = '';
-  let seen = false;
-  return (text) => {
-    if (seen) return;
-    const s = tail + text;
-    if (s.includes(STARTED_MESSAGE)) {
-      seen = true;
-      onStarted();
-      return;
-    }
-    tail = s.slice(-STARTED_MESSAGE.length);
-  };
 }
 
 /** `path` relative to `cwd` when inside it (with / separators), else as it is. */
@@ -181,7 +161,7 @@ export async function runProfileCommand(argv: readonly string[], ctx: CommandCon
       lab: settings,
       signal: interrupt.signal,
       onProgress: (p: { message: string }) => progress(p.message),
-      onOutput: v.format === 'text' ? (t: string) => ctx.stderr?.(t) : startedWatcher(() => progress('the program runs with profiling on; Ctrl+C stops it and keeps its profiles')),
+      onOutput: v.format === 'text' ? (t: string) => ctx.stderr?.(t) : harnessWatcher({ building: () => progress('building the program'), started: () => progress('the program runs with profiling on; Ctrl+C stops it and keeps its profiles') }),
       ...(outDir ? { outRoot: path.dirname(outDir) } : {}),
     };
     if (v.main) {

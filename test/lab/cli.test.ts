@@ -188,6 +188,8 @@ describe('golab race (CLI, real dockerd)', function () {
         throw e;
       }
       assert.strictEqual(await exited, 0, stderr);
+      // JSON mode shows no program output, but says what the run is doing.
+      assert.ok(stderr.indexOf('building the program') >= 0 && stderr.indexOf('building the program') < stderr.search(started), stderr);
       assert.match(stderr, /stopping \(SIGINT\); the results so far are kept/);
       assert.match(stderr, /golab: 1 profile\(s\) in .*; the program was stopped \(Ctrl\+C\)/);
       const json = JSON.parse(stdout) as { stopped: boolean; exitCode: number; profiles: Array<{ kind: string; topCum: Array<{ name: string; percent: number }> }> };

@@ -39,6 +39,34 @@ export const STARTED_MESSAGE = 'golab: the program runs with profiling on; stop 
  * doing before the program runs, and a stop from then on ends the build at once.
  */
 export const BUILDING_MESSAGE = 'golab: building the program';
+/**
+ * An output sink that calls `on.building` and `on.started` (each once) when the lab's line that
+ * the build starts and the harness's line that the program runs go by, for front doors that
+ * show progress rather than the output. A line may arrive split across chunks: a tail of the
+ * previous one is kept.
+ */
+export function harnessWatcher(on: { building?: () => void; started?: () => void }): (text: string) => void {
+  const marks: Array<[string, (() => void) | undefined]> = [
+    [BUILDING_MESSAGE, on.building],
+    [STARTED_MESSAGE, on.started],
+  ];
+  const keep = Math.max(BUILDING_MESSAGE.length, STARTED_MESSAGE.length);
+  let tail = '';
+  return (text) => {
+    if (marks.length === 0) return;
+    const s = tail + text;
+    for (let k = 0; k < marks.length; ) {
+      if (!s.includes(marks[k][0])) {
+        k++;
+        continue;
+      }
+      marks[k][1]?.();
+      marks.splice(k, 1);
+    }
+    tail = s.slice(-keep);
+  };
+}
+
 /** Line the lab prints when `go build` of the program failed. */
 export const BUILD_FAILED_MESSAGE = 'golab: the program did not build';
 /** Where the program binary is built in the container (scratch space, not the read-only workspace). */

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { formatBytes } from '../../core/config';
 import { findModuleRoot } from '../../core/lab/goTest';
 import { PROFILE_KINDS, type ProfileKind, type ProfileRequest, type ProfileResult, type ProfileRunManifest, runProfile } from '../../core/lab/profile';
-import { programLabel, type ProgramProfileResult, runProfileMain } from '../../core/lab/profileMain';
+import { harnessWatcher, programLabel, type ProgramProfileResult, runProfileMain } from '../../core/lab/profileMain';
 import type { DockerConnection } from '../../core/lab/docker';
 import type { LabRunResult } from '../../core/lab/types';
 import { buildFailed, runPattern } from '../../core/race/run';
@@ -168,8 +168,16 @@ export class ProfileRunner implements vscode.Disposable {
         : undefined;
       // The lab service still abandons the run when the extension shuts down.
       const tracked = this.lab.track(options.stops ? new vscode.CancellationTokenSource().token : cancel);
+      // A program's run says in the notification whether it is still being built or runs.
+      const watch = options.stops
+        ? harnessWatcher({
+            building: () => progress?.report({ message: 'building the program…' }),
+            started: () => progress?.report({ message: 'the program runs with profiling on; Cancel stops it and keeps its profiles' }),
+          })
+        : undefined;
       const write = (t: string) => {
         this.output.append(t);
+        watch?.(t);
         options.onOutput?.(t);
       };
       this.output.appendLine(`\n$ profile ${label} (${kinds.join(', ')}; lab: ${formatBytes(settings.limits.memoryBytes)}, ${settings.limits.cpus} CPU)`);

@@ -5,16 +5,18 @@
  * host's Go toolchain, so a harness that does not build or write its profiles fails here.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GoParser } from '../../../src/core/analysis/parser';
 import {
   buildProgramOverlay,
+  BUILDING_MESSAGE,
   deadlineSeconds,
   findMainFunction,
   harnessSource,
+  harnessWatcher,
   NotAProgramError,
   osImportNames,
   PROFILE_EXIT,
@@ -24,6 +26,7 @@ import {
   RENAMED_MAIN,
   rewriteForProfile,
   splitArgs,
+  STARTED_MESSAGE,
 } from '../../../src/core/lab/profileMain';
 import { fixtures } from '../../support/paths';
 
@@ -170,7 +173,11 @@ describe('profiling a program: the overlay (core/lab/profileMain)', () => {
       const bin = path.join(tmp, 'hotmain');
       execFileSync('go', ['build', '-overlay', path.join(tmp, 'overlay.json'), '-o', bin, '.'], { cwd: src, env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' }, stdio: 'pipe' });
       const files = () => (fs.existsSync(out) ? fs.readdirSync(out).sort() : []);
-      assert.match(execFileSync(bin, ['spin', '50'], { encoding: 'utf8' }), /^spin \d+/);
+      // The harness's line goes to stderr (kept here, not in the test output).
+      const run = spawnSync(bin, ['spin', '50'], { encoding: 'utf8' });
+      assert.strictEqual(run.status, 0, run.stderr);
+      assert.match(run.stdout, /^spin \d+/);
+      assert.ok(run.stderr.includes(STARTED_MESSAGE), run.stderr);
       assert.deepStrictEqual(files(), ['block.pprof', 'cpu.pprof', 'heap.pprof', 'mutex.pprof']);
       fs.rmSync(out, { recursive: true });
       let status: number | null = null;
@@ -223,6 +230,23 @@ describe('profiling a program: the overlay (core/lab/profileMain)', () => {
     assert.deepStrictEqual(splitArgs(`say "two words" 'it''s' a\\ b "q\\"x" '$HOME' "" x""y`), ['say', 'two words', 'its', 'a b', 'q"x', '$HOME', '', 'xy']);
     assert.throws(() => splitArgs('"open'), /unclosed "/);
     assert.throws(() => splitArgs("it's"), /unclosed '/);
+  });
+
+  it('watches the output for the build and the program starting, each once, across any split of the chunks', () => {
+    const output = `${BUILDING_MESSAGE}\nsome build noise\n${STARTED_MESSAGE}\nprogram output ${BUILDING_MESSAGE}\n${STARTED_MESSAGE}\n`;
+    for (const size of [1, 2, 7, 40, output.length]) {
+      const seen: string[] = [];
+      const watch = harnessWatcher({ building: () => seen.push('building'), started: () => seen.push('started') });
+      for (let at = 0; at < output.length; at += size) watch(output.slice(at, at + size));
+      assert.deepStrictEqual(seen, ['building', 'started'], `chunks of ${size}`);
+    }
+    const seen: string[] = [];
+    const watch = harnessWatcher({ started: () => seen.push('started') });
+    watch('go: cannot find main module\n');
+    assert.deepStrictEqual(seen, [], 'nothing before its line');
+    watch(STARTED_MESSAGE.slice(0, 10));
+    watch(STARTED_MESSAGE.slice(10));
+    assert.deepStrictEqual(seen, ['started']);
   });
 
   it('labels, deadlines and the container command', () => {
