@@ -5,7 +5,7 @@
  * state is kept in the page's address.
  */
 import type { FlameViewState, FromWebview, ToWebview } from '../../shared/flame';
-import { decodeFlameProfile } from '../../shared/flameCodec';
+import { decodeFlameProfile, decodeFlameProfileAsync } from '../../shared/flameCodec';
 import { FlameApp } from './app';
 
 interface VsCodeApi {
@@ -76,14 +76,17 @@ function startStandalone(root: HTMLElement): void {
     app.showError('This page has no embedded profile (no <script id="golab-profile">).');
     return;
   }
-  try {
-    performance.mark('golab-flame-start');
-    const profile = decodeFlameProfile(JSON.parse(script.textContent ?? '') as unknown);
-    performance.mark('golab-flame-decoded');
-    app.load(profile, stateInAddress());
-  } catch (e) {
-    app.showError(`The embedded profile could not be read: ${errorText(e)}`);
-  }
+  performance.mark('golab-flame-start');
+  // The page's arrays are compressed: inflated (natively, off this task) before the view loads.
+  Promise.resolve()
+    .then(() => decodeFlameProfileAsync(JSON.parse(script.textContent ?? '') as unknown))
+    .then(
+      (profile) => {
+        performance.mark('golab-flame-decoded');
+        app.load(profile, stateInAddress());
+      },
+      (e: unknown) => app.showError(`The embedded profile could not be read: ${errorText(e)}`),
+    );
 }
 
 function start(): void {

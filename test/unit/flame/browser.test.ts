@@ -209,6 +209,39 @@ describe('flame view in headless Chromium (standalone page)', function () {
     await p.close();
   });
 
+  it('draws a page whose arrays are compressed (a large profile\'s) as it draws the plain one, and says when they are corrupt', async () => {
+    const profile = randomProfile({ nodes: 4000, seed: 9 });
+    const plain = renderFlameHtml(profile, flameAssets(), { compress: false });
+    const packed = renderFlameHtml(profile, flameAssets(), { compress: true });
+    assert.ok(packed.includes('"gzip":true') && !plain.includes('"gzip":true'));
+    const pixels = async (html: string, name: string): Promise<string> => {
+      const p = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      const errs = collectErrors(p);
+      await p.goto(`file://${writePage(html, name)}`);
+      await p.waitForSelector('canvas.flame-canvas');
+      await p.evaluate('new Promise((r) => requestAnimationFrame(() => r(undefined)))');
+      const sum = (await p.evaluate(`(() => {
+        const c = document.querySelector('canvas.flame-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let h = 0;
+        for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
+        return c.width + 'x' + c.height + ':' + h;
+      })()`)) as string;
+      assert.deepStrictEqual(errs, []);
+      await p.close();
+      return sum;
+    };
+    assert.strictEqual(await pixels(packed, 'packed'), await pixels(plain, 'plain'));
+    // A cut-off compressed array: the error panel says which one, not a blank page.
+    const broken = packed.replace(/("func":\{"kind":"i32","base64":")([A-Za-z0-9+/=]+)/, (_m, head: string, b64: string) => head + b64.slice(0, 16));
+    assert.notStrictEqual(broken, packed);
+    const p = await browser.newPage();
+    await p.goto(`file://${writePage(broken, 'packed-broken')}`);
+    const alert = await p.waitForSelector('[role="alert"]:not([hidden])');
+    assert.match((await alert.textContent()) ?? '', /could not be read: tree.func: the compressed data is corrupt/);
+    await p.close();
+  });
+
   it('colours a diff red (grew) and blue (shrank) and shows both values in the tooltip', async () => {
     const p = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     const errs = collectErrors(p);

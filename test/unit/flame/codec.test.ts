@@ -1,6 +1,7 @@
 import * as assert from 'assert';
+import * as zlib from 'zlib';
 import type { FlameProfile } from '../../../src/shared/flame';
-import { decodeFlameProfile, encodeFlameProfile, FlameCodecError, validateTree } from '../../../src/shared/flameCodec';
+import { decodeFlameProfile, decodeFlameProfileAsync, encodeFlameProfile, FlameCodecError, validateTree } from '../../../src/shared/flameCodec';
 import { smallProfile } from './fixtures';
 import { randomProfile } from './synthetic';
 
@@ -17,6 +18,45 @@ describe('flame codec', () => {
     assert.deepStrictEqual(back, p);
     assert.ok(back.tree.parent instanceof Int32Array);
     assert.ok(back.tree.total[0] instanceof Float64Array);
+  });
+
+  it('round-trips a compressed profile (the CLI page\'s form) through JSON, read with DecompressionStream', async () => {
+    const p = randomProfile({ nodes: 20_000, seed: 3, diff: true });
+    p.tree.total[0][1] = NaN;
+    const gzip = (b: Uint8Array): Uint8Array => zlib.gzipSync(b, { level: 1 });
+    const encoded = encodeFlameProfile(p, gzip);
+    assert.strictEqual(encoded.tree.parent.gzip, true);
+    assert.strictEqual(encoded.tree.parent.delta, true, 'parents go as distances');
+    assert.strictEqual(encoded.tree.func.delta, undefined);
+    const json = JSON.stringify(encoded);
+    assert.ok(json.length < JSON.stringify(encodeFlameProfile(p)).length, 'compressed is smaller');
+    const back = await decodeFlameProfileAsync(JSON.parse(json));
+    assert.deepStrictEqual(back, p);
+    assert.ok(back.tree.parent instanceof Int32Array && back.tree.total[0] instanceof Float64Array);
+    // The async reader takes uncompressed profiles too; the sync one says to use it.
+    assert.deepStrictEqual(await decodeFlameProfileAsync(JSON.parse(JSON.stringify(encodeFlameProfile(p)))), p);
+    assert.throws(() => decodeFlameProfile(JSON.parse(json)), /compressed: read the profile with decodeFlameProfileAsync/);
+  });
+
+  it('says a compressed array is corrupt or of the wrong length, and checks the inflated tree', async () => {
+    const p = smallProfile();
+    const gzip = (b: Uint8Array): Uint8Array => zlib.gzipSync(b);
+    const good = (): Record<string, unknown> & { tree: Record<string, unknown> } => JSON.parse(JSON.stringify(encodeFlameProfile(p, gzip))) as Record<string, unknown> & { tree: Record<string, unknown> };
+    const fails = async (v: unknown, re: RegExp): Promise<void> => {
+      await assert.rejects(decodeFlameProfileAsync(v), (e: unknown) => e instanceof FlameCodecError && re.test(e.message));
+    };
+    const truncated = good();
+    const b64 = (truncated.tree.func as { base64: string }).base64;
+    truncated.tree.func = { kind: 'i32', gzip: true, base64: Buffer.from(b64, 'base64').subarray(0, 12).toString('base64') };
+    await fails(truncated, /tree.func: the compressed data is corrupt/);
+    const odd = good();
+    odd.tree.line = { kind: 'i32', gzip: true, base64: zlib.gzipSync(Buffer.from([1, 2, 3])).toString('base64') };
+    await fails(odd, /tree.line: 3 bytes is not a whole number of i32 values/);
+    const shifted = good();
+    const parents = Int32Array.from(p.tree.parent, (x, i) => i - x);
+    parents[2] = 0; // node 2 its own parent
+    shifted.tree.parent = { kind: 'i32', gzip: true, delta: true, base64: zlib.gzipSync(Buffer.from(parents.buffer)).toString('base64') };
+    await fails(shifted, /node 2: parent 2 does not precede it/);
   });
 
   it('keeps non-integer, huge and special float values exactly', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { renderFlameHtml } from '../../../src/core/pprof/html';
-import { decodeFlameProfile } from '../../../src/shared/flameCodec';
+import { decodeFlameProfileAsync } from '../../../src/shared/flameCodec';
 import { profileFromStacks } from './synthetic';
 
 describe('standalone flame HTML', () => {
@@ -9,11 +9,11 @@ describe('standalone flame HTML', () => {
   p.title = 'cpu <b>&</b>';
   const html = renderFlameHtml(p, { script: 'const s = "</script>"; /* <!-- */ console.log(s);', css: 'body::after { content: "</style>"; }' });
 
-  it('embeds the profile as JSON that no function name can break out of', () => {
+  it('embeds the profile as JSON that no function name can break out of', async () => {
     const m = /<script id="golab-profile" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
     assert.ok(m, 'embedded profile not found');
     assert.ok(!m[1].includes('<'), 'raw < in the embedded JSON');
-    const back = decodeFlameProfile(JSON.parse(m[1]));
+    const back = await decodeFlameProfileAsync(JSON.parse(m[1]));
     assert.deepStrictEqual(back, p);
     assert.strictEqual(back.functions[1].name, evil);
   });
