@@ -5,6 +5,8 @@
  * checked with {@link isFromWebview} before it is acted on.
  */
 
+import type { EncodedFlameProfile } from './flameCodec';
+
 /** One sample type of a profile, as pprof names it: `cpu`/`nanoseconds`, `alloc_space`/`bytes`. */
 export interface SampleType {
   type: string;
@@ -96,7 +98,7 @@ export interface FlameViewState {
 
 /** Extension host -> webview. */
 export type ToWebview =
-  | { type: 'load'; profile: FlameProfile; state?: FlameViewState }
+  | { type: 'load'; profile: FlameProfile | EncodedFlameProfile; state?: FlameViewState }
   | { type: 'error'; message: string; detail?: string };
 
 /** Webview -> extension host. */

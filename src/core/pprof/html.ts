@@ -8,7 +8,7 @@
 import { randomBytes } from 'crypto';
 import * as zlib from 'zlib';
 import type { FlameProfile } from '../../shared/flame';
-import { encodeFlameProfile } from '../../shared/flameCodec';
+import { COMPRESS_MIN_BYTES, encodeFlameProfile, treeBytes } from '../../shared/flameCodec';
 
 /** The built flame view: dist/webview/flame.js and media/flame/flame.css, as text. */
 export interface FlameHtmlAssets {
@@ -35,25 +35,12 @@ function inlineStyle(css: string): string {
 }
 
 /**
- * Trees of at least this many bytes of arrays (about 300k nodes) go compressed. Below, the
- * page is small anyway, and the browser's inflating has a cost of its own: 60 ms more to the
- * first frame of a 10k-node page, 40 ms of a 100k-node one.
- */
-const COMPRESS_MIN_BYTES = 16 << 20;
-
-/**
  * gzip level 1: a tenth of the size of the arrays (a 7.1M-node profile's page went from 470
  * to 26 MB, its first frame from 14 to 2 s), at a few hundred MB/s; higher levels took 3 to 7
  * times longer for 15% less.
  */
 function compress(bytes: Uint8Array): Uint8Array {
   return zlib.gzipSync(bytes, { level: 1 });
-}
-
-/** The bytes of the tree's arrays: five of 4-byte values and the 8-byte totals. */
-function treeBytes(p: FlameProfile): number {
-  const t = p.tree;
-  return t.parent.length * (5 * 4 + 8 * (t.total.length + (t.baseTotal?.length ?? 0)));
 }
 
 /**
@@ -63,7 +50,7 @@ function treeBytes(p: FlameProfile): number {
  * `compress` forces the arrays' compression on or off (default: by the tree's size).
  */
 export function renderFlameHtml(profile: FlameProfile, assets: FlameHtmlAssets, options: { compress?: boolean } = {}): string {
-  const compressed = options.compress ?? treeBytes(profile) >= COMPRESS_MIN_BYTES;
+  const compressed = options.compress ?? treeBytes(profile.tree) >= COMPRESS_MIN_BYTES;
   const nonce = randomBytes(18).toString('base64');
   // `<` as \u003c keeps `</script>` in a function name from closing the element; JSON.parse reads it back.
   const json = JSON.stringify(encodeFlameProfile(profile, compressed ? compress : undefined)).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');

@@ -5,7 +5,7 @@
  * state is kept in the page's address.
  */
 import type { FlameViewState, FromWebview, ToWebview } from '../../shared/flame';
-import { decodeFlameProfile, decodeFlameProfileAsync } from '../../shared/flameCodec';
+import { decodeFlameProfileAsync } from '../../shared/flameCodec';
 import { FlameApp } from './app';
 
 interface VsCodeApi {
@@ -34,20 +34,29 @@ function startInVsCode(api: VsCodeApi, root: HTMLElement): void {
       api.postMessage({ type: 'state', state });
     },
   });
+  // Messages are read in turn: a load still inflating is overtaken by a later message.
+  let latest = 0;
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const msg = event.data;
     if (!isToWebview(msg)) return;
+    const turn = ++latest;
     if (msg.type === 'error') {
       app.showError(msg.message, msg.detail);
       return;
     }
-    try {
-      // Decoding validates the tree; the host may also have posted arrays that lost their type.
-      const profile = decodeFlameProfile(msg.profile);
-      app.load(profile, msg.state ?? api.getState() ?? undefined);
-    } catch (e) {
-      app.showError(`The profile could not be read: ${errorText(e)}`);
-    }
+    performance.mark('golab-flame-start');
+    // Decoding validates the tree; the host may also have posted arrays that lost their type.
+    // A large profile's arrays come compressed and are inflated first.
+    decodeFlameProfileAsync(msg.profile).then(
+      (profile) => {
+        if (turn !== latest) return;
+        performance.mark('golab-flame-decoded');
+        app.load(profile, msg.state ?? api.getState() ?? undefined);
+      },
+      (e: unknown) => {
+        if (turn === latest) app.showError(`The profile could not be read: ${errorText(e)}`);
+      },
+    );
   });
   api.postMessage({ type: 'ready' });
 }

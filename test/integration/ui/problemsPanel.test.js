@@ -241,5 +241,49 @@ describe('packaged extension in code-server', function () {
     assert.match(text, /OOM/, 'GOGC=off without a limit is OOM-killed under 256 MiB');
     assert.match(text, /Recommended|No clear winner|Needs more memory|Keep the default/);
   });
+
+  it('opens a profile of 640k frames in the viewer: the model travels compressed and draws, searchable', async function () {
+    this.timeout(5 * 60_000);
+    // 800 x 800 distinct two-frame stacks: a tree over the size that is posted compressed.
+    const { Profile, ValueType, Sample, Location, Line, Function: PFunction, StringTable } = require('pprof-format');
+    const st = new StringTable();
+    const K = 800;
+    const functions = [];
+    const locations = [];
+    for (let i = 0; i < K; i++) {
+      functions.push(new PFunction({ id: i + 1, name: st.dedup(`main.f${i}`), filename: st.dedup('/src/big.go') }));
+      locations.push(new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: i + 1 })] }));
+    }
+    const sample = [];
+    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) sample.push(new Sample({ locationId: [b + 1, a + 1], value: [1 + ((a * K + b) % 7)] }));
+    const profile = new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })], sample, location: locations, function: functions, stringTable: st });
+    fs.writeFileSync(path.join(dirs.workspace, 'big.pb.gz'), require('zlib').gzipSync(profile.encode()));
+    await page.keyboard.press('Control+P');
+    const quickInput = page.locator('.quick-input-widget input');
+    await quickInput.waitFor({ timeout: 30_000 });
+    await quickInput.fill('big.pb.gz');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big.pb.gz' }).first().waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'big.pb.gz' }).waitFor({ timeout: 30_000 });
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await view.locator('canvas.flame-canvas').first().waitFor({ timeout: 120_000 });
+    assert.strictEqual(await view.locator('.error-panel:visible').count(), 0);
+    await view.locator('#golab-search').fill('^main\\.f799$');
+    await view.locator('#golab-match', { hasText: /Matched: [\d.]+%/ }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: artifactPath('flame-graph-large.png') });
+    // The extension's log says the tree went compressed (a message of 640k nodes' arrays).
+    const logged = () => {
+      const logs = path.join(dirs.userDataDir, 'logs');
+      const files = fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.log')) : [];
+      return files.map((f) => fs.readFileSync(path.join(logs, f), 'utf8')).join('\n').match(/profile view: big\.pb\.gz: (\d+) nodes, read and modelled in \d+ ms, compressed for the view/);
+    };
+    let line = logged();
+    for (let i = 0; i < 100 && !line; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      line = logged();
+    }
+    assert.ok(line, 'no log line of the compressed model');
+    assert.strictEqual(Number(line[1]), 1 + K + K * K);
+  });
 });
 

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as zlib from 'zlib';
 import type { FlameProfile } from '../../../src/shared/flame';
-import { decodeFlameProfile, decodeFlameProfileAsync, encodeFlameProfile, FlameCodecError, validateTree } from '../../../src/shared/flameCodec';
+import { decodeFlameProfile, decodeFlameProfileAsync, encodeFlameProfile, FlameCodecError, packFlameProfile, validateTree } from '../../../src/shared/flameCodec';
 import { smallProfile } from './fixtures';
 import { randomProfile } from './synthetic';
 
@@ -36,6 +36,18 @@ describe('flame codec', () => {
     // The async reader takes uncompressed profiles too; the sync one says to use it.
     assert.deepStrictEqual(await decodeFlameProfileAsync(JSON.parse(JSON.stringify(encodeFlameProfile(p)))), p);
     assert.throws(() => decodeFlameProfile(JSON.parse(json)), /compressed: read the profile with decodeFlameProfileAsync/);
+  });
+
+  it('packs a profile for the panel (bytes, compressed on another thread) that reads back after a structured clone', async () => {
+    const p = randomProfile({ nodes: 20_000, seed: 4, diff: true });
+    const packed = await packFlameProfile(p, (b) => new Promise((resolve, reject) => zlib.gzip(b, { level: 1 }, (e, z) => (e ? reject(e) : resolve(z)))));
+    for (const a of [packed.tree.parent, packed.tree.func, ...packed.tree.total, ...(packed.tree.baseTotal ?? [])]) {
+      assert.ok(a.bytes instanceof Uint8Array && a.gzip === true && a.base64 === undefined);
+      assert.strictEqual(Object.getPrototypeOf(a.bytes), Uint8Array.prototype, 'a plain Uint8Array, not a Buffer (whose toJSON would turn it into numbers)');
+      assert.strictEqual(a.bytes.byteLength, a.bytes.buffer.byteLength, 'each in a buffer of its own');
+    }
+    // What a webview message does to it.
+    assert.deepStrictEqual(await decodeFlameProfileAsync(structuredClone(packed)), p);
   });
 
   it('says a compressed array is corrupt or of the wrong length, and checks the inflated tree', async () => {

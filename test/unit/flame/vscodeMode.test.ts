@@ -5,9 +5,10 @@
  */
 import * as assert from 'assert';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import type { Browser, Page } from 'playwright-core';
 import type { FlameViewState, FromWebview } from '../../../src/shared/flame';
-import { encodeFlameProfile } from '../../../src/shared/flameCodec';
+import { encodeFlameProfile, packFlameProfile } from '../../../src/shared/flameCodec';
 import { hitTest, layout, ROW_HEIGHT, viewOf } from '../../../src/webview/flame/layout';
 import { repoRoot } from '../../support/paths';
 import { collectErrors, flameAssets, launch, writePage } from './standalonePage';
@@ -121,6 +122,37 @@ describe('flame view inside VS Code (message protocol, headless Chromium)', func
     assert.strictEqual(await page.inputValue('#golab-search'), 'db');
     assert.strictEqual(await page.getAttribute('th.col-name', 'aria-sort'), 'ascending');
     await page.screenshot({ path: path.join(repoRoot, 'test-results', 'flame-vscode-top.png') });
+  });
+
+  it('loads a profile posted compressed (a large one\'s form), its arrays as bytes, and draws it as the plain one', async () => {
+    const CANVAS_SUM = `(() => {
+      const c = document.querySelector('canvas.flame-canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let h = 0;
+      for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
+      return c.width + 'x' + c.height + ':' + h;
+    })()`;
+    const state: FlameViewState = { sampleType: 0, zoom: 0, search: '', view: 'flame', sort: { column: 'cum', descending: true } };
+    const decodedCount = async (): Promise<number> => (await page.evaluate(`performance.getEntriesByName('golab-flame-decoded').length`)) as number;
+    const load = async (message: string): Promise<string> => {
+      const before = await decodedCount();
+      await page.evaluate(message);
+      for (let waited = 0; (await decodedCount()) === before; waited += 10) {
+        if (waited > 30_000) throw new Error(`not loaded: ${await page.textContent('.error-panel')}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(undefined))))');
+      return (await page.evaluate(CANVAS_SUM)) as string;
+    };
+    const plain = await load(`window.postMessage({ type: 'load', profile: ${JSON.stringify(encodeFlameProfile(profile))}, state: ${JSON.stringify(state)} }, '*')`);
+    const packed = await packFlameProfile(profile, async (b) => zlib.gzipSync(b, { level: 1 }));
+    assert.ok(packed.tree.parent.bytes instanceof Uint8Array && packed.tree.parent.gzip && packed.tree.parent.delta);
+    // The bytes cross into the page as base64 and are posted there as Uint8Arrays, as VS Code delivers them.
+    const wire = JSON.stringify(packed, (_k, v: unknown) => (v instanceof Uint8Array ? { b64: Buffer.from(v).toString('base64') } : v));
+    const revive = `JSON.parse(${JSON.stringify(wire)}, (k, v) => (v && typeof v.b64 === 'string' ? Uint8Array.from(atob(v.b64), (c) => c.charCodeAt(0)) : v))`;
+    const compressed = await load(`window.postMessage({ type: 'load', profile: ${revive}, state: ${JSON.stringify(state)} }, '*')`);
+    assert.strictEqual(compressed, plain);
+    assert.strictEqual(await page.isVisible('.error-panel'), false);
   });
 
   it('shows an error message, and a profile that fails to decode, in the error panel', async () => {
