@@ -112,14 +112,17 @@ function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function encodeArray(a: Int32Array | Float64Array, compress?: Compress, delta = false): EncodedArray {
+/** An array's kind and the bytes encoded of it: its distances (see EncodedArray) if `delta`. */
+function source(a: Int32Array | Float64Array, delta: boolean): { head: Pick<EncodedArray, 'kind' | 'delta'>; bytes: Uint8Array } {
   if (!LITTLE_ENDIAN) throw new FlameCodecError('big-endian platforms are not supported');
-  const kind = a instanceof Int32Array ? 'i32' : 'f64';
-  if (!compress) return { kind, base64: bytesToBase64(bytesOf(a)) };
-  const src = delta && a instanceof Int32Array ? distances(a) : a;
-  const out: EncodedArray = { kind, base64: bytesToBase64(compress(bytesOf(src))), gzip: true };
-  if (src !== a) out.delta = true;
-  return out;
+  if (a instanceof Float64Array) return { head: { kind: 'f64' }, bytes: bytesOf(a) };
+  return delta ? { head: { kind: 'i32', delta: true }, bytes: bytesOf(distances(a)) } : { head: { kind: 'i32' }, bytes: bytesOf(a) };
+}
+
+function encodeArray(a: Int32Array | Float64Array, compress?: Compress, delta = false): EncodedArray {
+  if (!compress) return { ...source(a, false).head, base64: bytesToBase64(bytesOf(a)) };
+  const { head, bytes } = source(a, delta);
+  return { ...head, base64: bytesToBase64(compress(bytes)), gzip: true };
 }
 
 /**
@@ -130,15 +133,15 @@ function encodeArray(a: Int32Array | Float64Array, compress?: Compress, delta = 
  * decodeFlameProfileAsync.
  */
 export async function packFlameProfile(profile: FlameProfile, compress: (bytes: Uint8Array) => Promise<Uint8Array>): Promise<EncodedFlameProfile> {
-  if (!LITTLE_ENDIAN) throw new FlameCodecError('big-endian platforms are not supported');
   const t = profile.tree;
   const pack = async (a: Int32Array | Float64Array, delta = false): Promise<EncodedArray> => {
-    const z = await compress(bytesOf(delta && a instanceof Int32Array ? distances(a) : a));
+    const { head, bytes } = source(a, delta);
+    const z = await compress(bytes);
     // A plain Uint8Array (a Node Buffer would be serialised by its toJSON, as a list of
     // numbers) with a buffer of its own (a message carries a view's whole buffer, and a
     // small result of zlib may be a slice of a shared pool).
-    const bytes = z.byteOffset === 0 && z.byteLength === z.buffer.byteLength ? new Uint8Array(z.buffer, 0, z.byteLength) : new Uint8Array(z);
-    return { kind: a instanceof Int32Array ? 'i32' : 'f64', bytes, gzip: true, ...(delta ? { delta: true } : {}) };
+    const own = z.byteOffset === 0 && z.byteLength === z.buffer.byteLength ? new Uint8Array(z.buffer, 0, z.byteLength) : new Uint8Array(z);
+    return { ...head, bytes: own, gzip: true };
   };
   // All at once: zlib compresses them on as many threads as it has.
   const [parent, func, line, depth, size, total, baseTotal] = await Promise.all([

@@ -72,9 +72,15 @@ const gzip = promisify(zlib.gzip);
  * The profile as it is posted: a large tree's arrays gzip-compressed on zlib's threads (see
  * packFlameProfile: uncompressed, a 10 MB heap profile's took 5 to 20 s to reach the panel).
  */
-async function forPanel(profile: FlameProfile): Promise<FlameProfile | EncodedFlameProfile> {
+async function forPanel(profile: FlameProfile, log?: vscode.LogOutputChannel): Promise<FlameProfile | EncodedFlameProfile> {
   if (treeBytes(profile.tree) < COMPRESS_MIN_BYTES) return profile;
-  return packFlameProfile(profile, (bytes) => gzip(bytes, { level: 1 }));
+  try {
+    return await packFlameProfile(profile, (bytes) => gzip(bytes, { level: 1 }));
+  } catch (e) {
+    // Slower to arrive, but shown.
+    log?.warn(`profile view: ${profile.title}: compressing the model failed (${e instanceof Error ? e.message : String(e)}); posting it as it is`);
+    return profile;
+  }
 }
 
 /**
@@ -108,7 +114,7 @@ export function bindFlameWebview(
   const postable = (profile: FlameProfile): Promise<FlameProfile | EncodedFlameProfile> =>
     (posting ??= (async () => {
       const t = performance.now();
-      const out = await forPanel(profile);
+      const out = await forPanel(profile, log);
       const packed = 'golabFlame' in out ? `, compressed for the view in ${(performance.now() - t).toFixed(0)} ms` : '';
       log?.info(`profile view: ${profile.title}: ${profile.tree.parent.length} nodes, read and modelled in ${modelledMs.toFixed(0)} ms${packed}`);
       return out;
