@@ -47,6 +47,47 @@ async function goToLine(page, line) {
   }
 }
 
+/**
+ * Opens `name` with Quick Open (Ctrl+P), as a user would, and waits for its tab; the file list
+ * is ready once the workspace is indexed.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ */
+async function quickOpen(page, name) {
+  const quickInput = page.locator('.quick-input-widget input');
+  await page.keyboard.press('Control+P');
+  await quickInput.waitFor({ timeout: 30_000 });
+  await quickInput.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
+}
+
+/** writeLargeProfile's profile: LARGE_K callers of LARGE_K callees each, a flame tree of 1 + K + K * K nodes. */
+const LARGE_K = 800;
+
+/**
+ * Writes `file`: a CPU-like profile of LARGE_K x LARGE_K distinct two-frame stacks, a flame tree
+ * over the size that is posted to the viewer compressed. Written before code-server starts, so
+ * that Quick Open lists it like the fixture's own files.
+ * @param {string} file
+ */
+function writeLargeProfile(file) {
+  const { Profile, ValueType, Sample, Location, Line, Function: PFunction, StringTable } = require('pprof-format');
+  const st = new StringTable();
+  const K = LARGE_K;
+  const functions = [];
+  const locations = [];
+  for (let i = 0; i < K; i++) {
+    functions.push(new PFunction({ id: i + 1, name: st.dedup(`main.f${i}`), filename: st.dedup('/src/big.go') }));
+    locations.push(new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: i + 1 })] }));
+  }
+  const sample = [];
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) sample.push(new Sample({ locationId: [b + 1, a + 1], value: [1 + ((a * K + b) % 7)] }));
+  const profile = new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })], sample, location: locations, function: functions, stringTable: st });
+  fs.writeFileSync(file, require('zlib').gzipSync(profile.encode()));
+}
+
 describe('packaged extension in code-server', function () {
   /** @type {import('../harness/workspace').RunDirs} */
   let dirs;
@@ -65,6 +106,7 @@ describe('packaged extension in code-server', function () {
     const vsix = await packageExtension(path.join(dirs.root, `${pkg.name}.vsix`));
     await installExtension(vsix, { extensionsDir: dirs.extensionsDir, userDataDir: dirs.userDataDir });
     writeUserSettings(dirs.userDataDir);
+    writeLargeProfile(path.join(dirs.workspace, 'big.pb.gz'));
     server = await startCodeServer({
       userDataDir: dirs.userDataDir,
       extensionsDir: dirs.extensionsDir,
@@ -102,14 +144,7 @@ describe('packaged extension in code-server', function () {
 
   it(`shows ${findingCode} for ${findingFile} in the Problems panel`, async function () {
     this.timeout(3 * 60_000);
-    // Quick Open, as a user would; the file list is ready once the workspace is indexed.
-    await page.keyboard.press('Control+P');
-    const quickInput = page.locator('.quick-input-widget input');
-    await quickInput.waitFor({ timeout: 30_000 });
-    await quickInput.fill(findingFile);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: findingFile }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab', { hasText: findingFile }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, findingFile);
 
     await page.keyboard.press('Control+Shift+M');
     const panel = page.locator('.markers-panel');
@@ -130,13 +165,8 @@ describe('packaged extension in code-server', function () {
   it('profiles TestHot into a flame graph panel: search highlights Burn, Ctrl+click opens its line', async function () {
     // Needs Docker and the lab image (.ci/setup starts dockerd; the lab suite builds the image).
     this.timeout(10 * 60_000);
-    await page.keyboard.press('Control+P');
     const quickInput = page.locator('.quick-input-widget input');
-    await quickInput.waitFor({ timeout: 30_000 });
-    await quickInput.fill('hot_test.go');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hot_test.go' }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab', { hasText: 'hot_test.go' }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'hot_test.go');
     // The cursor into TestHot (line 6), then the command from the palette.
     await goToLine(page, 6);
     await page.keyboard.press('F1');
@@ -193,13 +223,7 @@ describe('packaged extension in code-server', function () {
 
   it('shows why a corrupt profile cannot be read, in the viewer, instead of a blank panel', async function () {
     this.timeout(3 * 60_000);
-    await page.keyboard.press('Control+P');
-    const quickInput = page.locator('.quick-input-widget input');
-    await quickInput.waitFor({ timeout: 30_000 });
-    await quickInput.fill('corrupt.pb.gz');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'corrupt.pb.gz' }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'corrupt.pb.gz' }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'corrupt.pb.gz');
     const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     const error = view.locator('.error-panel');
     await error.filter({ hasText: 'Cannot show this profile' }).waitFor({ timeout: 60_000 });
@@ -211,12 +235,7 @@ describe('packaged extension in code-server', function () {
   it('tunes the GC of TestChurn from the palette and shows the report with its recommendation', async function () {
     this.timeout(10 * 60_000);
     const quickInput = page.locator('.quick-input-widget input');
-    await page.keyboard.press('Control+P');
-    await quickInput.waitFor({ timeout: 30_000 });
-    await quickInput.fill('churn_test.go');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'churn_test.go' }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'churn_test.go' }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'churn_test.go');
     await goToLine(page, 7);
     await page.keyboard.press('F1');
     await quickInput.fill('>Go Lab: Tune GC in Container');
@@ -244,27 +263,7 @@ describe('packaged extension in code-server', function () {
 
   it('opens a profile of 640k frames in the viewer: the model travels compressed and draws, searchable', async function () {
     this.timeout(5 * 60_000);
-    // 800 x 800 distinct two-frame stacks: a tree over the size that is posted compressed.
-    const { Profile, ValueType, Sample, Location, Line, Function: PFunction, StringTable } = require('pprof-format');
-    const st = new StringTable();
-    const K = 800;
-    const functions = [];
-    const locations = [];
-    for (let i = 0; i < K; i++) {
-      functions.push(new PFunction({ id: i + 1, name: st.dedup(`main.f${i}`), filename: st.dedup('/src/big.go') }));
-      locations.push(new Location({ id: i + 1, line: [new Line({ functionId: i + 1, line: i + 1 })] }));
-    }
-    const sample = [];
-    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) sample.push(new Sample({ locationId: [b + 1, a + 1], value: [1 + ((a * K + b) % 7)] }));
-    const profile = new Profile({ sampleType: [new ValueType({ type: st.dedup('samples'), unit: st.dedup('count') })], sample, location: locations, function: functions, stringTable: st });
-    fs.writeFileSync(path.join(dirs.workspace, 'big.pb.gz'), require('zlib').gzipSync(profile.encode()));
-    await page.keyboard.press('Control+P');
-    const quickInput = page.locator('.quick-input-widget input');
-    await quickInput.waitFor({ timeout: 30_000 });
-    await quickInput.fill('big.pb.gz');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'big.pb.gz' }).first().waitFor({ timeout: 60_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab.active', { hasText: 'big.pb.gz' }).waitFor({ timeout: 30_000 });
+    await quickOpen(page, 'big.pb.gz');
     const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     await view.locator('canvas.flame-canvas').first().waitFor({ timeout: 120_000 });
     assert.strictEqual(await view.locator('.error-panel:visible').count(), 0);
@@ -283,7 +282,7 @@ describe('packaged extension in code-server', function () {
       line = logged();
     }
     assert.ok(line, 'no log line of the compressed model');
-    assert.strictEqual(Number(line[1]), 1 + K + K * K);
+    assert.strictEqual(Number(line[1]), 1 + LARGE_K + LARGE_K * LARGE_K);
   });
 });
 
