@@ -18,13 +18,8 @@ import { ensureLabImage, ensureLocalBaseImage } from '../../src/core/lab/image';
 import { runInLab } from '../../src/core/lab/runner';
 import type { LabLimits } from '../../src/core/lab/types';
 import { fixtures, repoRoot } from '../support/paths';
-import { intFlag, machineLine, ms, parseFlags, table } from './lib/common';
+import { intFlag, machineLine, median, ms, parseFlags, table } from './lib/common';
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 function hostRun(cmd: string, args: string[], cwd: string): { ms: number; code: number | null } {
   const t0 = performance.now();

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { intFlag, machineLine, mb, ms, parseFlags, table } from './lib/common';
+import { intFlag, machineLine, mb, median, ms, parseFlags, table } from './lib/common';
 
 // The harness is plain JavaScript shared with the UI tests (typed here by what is used).
 interface RunDirs {
@@ -42,10 +42,6 @@ const { makeRunDirs } = require('../integration/harness/workspace') as { makeRun
 const { packageExtension } = require('../integration/harness/packageExtension') as { packageExtension(vsix: string): Promise<void> };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** The panel's webview, as the UI tests reach it: VS Code's outer iframe, then the view's own. */
 function webview(page: Page): FrameLocator {

@@ -11,7 +11,7 @@ import { renderFlameHtml } from '../../../src/core/pprof/html';
 import { FLAME_CODEC_VERSION } from '../../../src/shared/flameCodec';
 import { ROW_HEIGHT } from '../../../src/webview/flame/layout';
 import { repoRoot } from '../../support/paths';
-import { collectErrors, flameAssets, launch, writePage } from './standalonePage';
+import { CANVAS_HASH, collectErrors, flameAssets, launch, writePage } from './standalonePage';
 import { randomProfile } from './synthetic';
 
 /** Pixels of the canvas that are not the background colour, and how many distinct colours it has. */
@@ -220,13 +220,7 @@ describe('flame view in headless Chromium (standalone page)', function () {
       await p.goto(`file://${writePage(html, name)}`);
       await p.waitForSelector('canvas.flame-canvas');
       await p.evaluate('new Promise((r) => requestAnimationFrame(() => r(undefined)))');
-      const sum = (await p.evaluate(`(() => {
-        const c = document.querySelector('canvas.flame-canvas');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let h = 0;
-        for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
-        return c.width + 'x' + c.height + ':' + h;
-      })()`)) as string;
+      const sum = (await p.evaluate(CANVAS_HASH)) as string;
       assert.deepStrictEqual(errs, []);
       await p.close();
       return sum;

@@ -17,3 +17,15 @@ export function flameAssets(): { script: string; css: string } {
 export function writePage(profileOrHtml: FlameProfile | string, name = 'flame'): string {
   return writeTempPage(typeof profileOrHtml === 'string' ? profileOrHtml : renderFlameHtml(profileOrHtml, flameAssets()), name);
 }
+
+/**
+ * An expression giving the flame canvas's size and a hash of its pixels: two pages that draw
+ * the same show the same string.
+ */
+export const CANVAS_HASH = `(() => {
+  const c = document.querySelector('canvas.flame-canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
+  return c.width + 'x' + c.height + ':' + h;
+})()`;

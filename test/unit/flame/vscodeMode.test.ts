@@ -11,7 +11,7 @@ import type { FlameViewState, FromWebview } from '../../../src/shared/flame';
 import { encodeFlameProfile, packFlameProfile } from '../../../src/shared/flameCodec';
 import { hitTest, layout, ROW_HEIGHT, viewOf } from '../../../src/webview/flame/layout';
 import { repoRoot } from '../../support/paths';
-import { collectErrors, flameAssets, launch, writePage } from './standalonePage';
+import { CANVAS_HASH, collectErrors, flameAssets, launch, writePage } from './standalonePage';
 import { randomProfile } from './synthetic';
 
 /** Records what the view posts, and serves a saved state, as VS Code's webview API does. */
@@ -125,13 +125,6 @@ describe('flame view inside VS Code (message protocol, headless Chromium)', func
   });
 
   it('loads a profile posted compressed (a large one\'s form), its arrays as bytes, and draws it as the plain one', async () => {
-    const CANVAS_SUM = `(() => {
-      const c = document.querySelector('canvas.flame-canvas');
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let h = 0;
-      for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
-      return c.width + 'x' + c.height + ':' + h;
-    })()`;
     const state: FlameViewState = { sampleType: 0, zoom: 0, search: '', view: 'flame', sort: { column: 'cum', descending: true } };
     const decodedCount = async (): Promise<number> => (await page.evaluate(`performance.getEntriesByName('golab-flame-decoded').length`)) as number;
     const load = async (message: string): Promise<string> => {
@@ -142,7 +135,7 @@ describe('flame view inside VS Code (message protocol, headless Chromium)', func
         await new Promise((r) => setTimeout(r, 10));
       }
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(undefined))))');
-      return (await page.evaluate(CANVAS_SUM)) as string;
+      return (await page.evaluate(CANVAS_HASH)) as string;
     };
     const plain = await load(`window.postMessage({ type: 'load', profile: ${JSON.stringify(encodeFlameProfile(profile))}, state: ${JSON.stringify(state)} }, '*')`);
     const packed = await packFlameProfile(profile, async (b) => zlib.gzipSync(b, { level: 1 }));
