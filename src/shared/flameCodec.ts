@@ -187,14 +187,16 @@ function decodeArray<T extends Int32Array | Float64Array>(v: unknown, make: (n: 
     return copyNumbers(Array.from(v), make, what);
   }
   if (Array.isArray(v)) return copyNumbers(v, make, what);
-  if (isRecord(v) && (typeof v.base64 === 'string' || v.bytes instanceof Uint8Array)) {
+  if (hasBytes(v)) {
     if (v.kind !== kind) throw new FlameCodecError(`${what}: expected ${kind} data, found ${String(v.kind)}`);
     if (v.gzip === true) throw new FlameCodecError(`${what} is compressed: read the profile with decodeFlameProfileAsync`);
     if (!LITTLE_ENDIAN) throw new FlameCodecError('big-endian platforms are not supported');
-    const bytes = encodedBytes(v);
+    // Bytes that are their whole buffer (the typed array needs an aligned offset): the
+    // decoded base64's, a posted array of its own, or else a copy.
+    const raw = encodedBytes(v);
+    const bytes = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : new Uint8Array(raw);
     const width = kind === 'i32' ? 4 : 8;
     if (bytes.length % width !== 0) throw new FlameCodecError(`${what}: ${bytes.length} bytes is not a whole number of ${kind} values`);
-    // A fresh buffer: the typed array needs an aligned offset, and bytes.buffer starts at 0.
     return make(bytes.buffer as ArrayBuffer);
   }
   // A typed array structured-cloned through JSON arrives as {"0": v0, "1": v1, ...}.
@@ -273,16 +275,20 @@ async function gunzip(bytes: Uint8Array<ArrayBuffer>, what: string): Promise<Uin
   }
 }
 
-/** The bytes of an encoded array, in a buffer of their own (a typed array's offset must be aligned). */
+/** Whether `v` is an encoded array: its bytes as base64 or as they are. */
+function hasBytes(v: unknown): v is Record<string, unknown> {
+  return isRecord(v) && (typeof v.base64 === 'string' || v.bytes instanceof Uint8Array);
+}
+
+/** The bytes of an encoded array, as they were encoded (maybe compressed). */
 function encodedBytes(v: Record<string, unknown>): Uint8Array<ArrayBuffer> {
-  if (typeof v.base64 === 'string') return base64ToBytes(v.base64);
-  return new Uint8Array(v.bytes as Uint8Array);
+  return typeof v.base64 === 'string' ? base64ToBytes(v.base64) : (v.bytes as Uint8Array<ArrayBuffer>);
 }
 
 /** An encoded array with its gzip (and delta) undone, as an encoded array decodeFlameProfile reads. */
 async function inflateArray(v: unknown, what: string): Promise<unknown> {
-  if (!isRecord(v) || v.gzip !== true || (typeof v.base64 !== 'string' && !(v.bytes instanceof Uint8Array))) return v;
-  const bytes = await gunzip(typeof v.base64 === 'string' ? base64ToBytes(v.base64) : (v.bytes as Uint8Array<ArrayBuffer>), what);
+  if (!hasBytes(v) || v.gzip !== true) return v;
+  const bytes = await gunzip(encodedBytes(v), what);
   const width = v.kind === 'f64' ? 8 : 4;
   if (bytes.length % width !== 0) throw new FlameCodecError(`${what}: ${bytes.length} bytes is not a whole number of ${String(v.kind)} values`);
   if (v.delta !== true) return v.kind === 'f64' ? new Float64Array(bytes.buffer as ArrayBuffer) : new Int32Array(bytes.buffer as ArrayBuffer);
